@@ -1,0 +1,219 @@
+"""Commands that change the registry: init, create, register, transition, describe, delete, rename."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from modelreg_cli.cli.common import (
+    JsonOption,
+    MessageOption,
+    RegistryOption,
+    VersionOption,
+    fail,
+    handle_errors,
+    open_registry,
+    parse_version_option,
+    print_json,
+)
+
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", help="A tag KEY=VALUE; repeat for more.", show_default=False)
+]
+
+
+@handle_errors
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder for the registry (made if missing).")] = Path("."),
+) -> None:
+    """Make a new registry: modelreg.yaml and models/, in one commit (runs `git init` when PATH is in no repo)."""
+    from modelreg_cli.service import Registry
+
+    registry = Registry.init(path)
+    typer.echo(f"Initialized model registry in {registry.root}")
+
+
+@handle_errors
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name of the new model, e.g. fraud-detector.")],
+    description: Annotated[str, typer.Option("--description", "-d", help="What the model does.")] = "",
+    tag: TagOption = None,
+    owner: Annotated[
+        list[str] | None, typer.Option("--owner", help="An owner (git email); repeat for more.", show_default=False)
+    ] = None,
+    registry: RegistryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Register a model with no versions yet (MLflow's create_registered_model)."""
+    from modelreg_cli.core.names import parse_key_value
+
+    tags = dict(parse_key_value(item, "tag") for item in tag or [])
+    model = open_registry(ctx, registry).create_model(name, description, tags, owner or [])
+    if json:
+        print_json(model.model_dump(mode="json", exclude={"versions"}))
+    else:
+        typer.echo(f"Created model {model.name}")
+
+
+@handle_errors
+def register(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name; the model is created if it does not exist.")],
+    source: Annotated[str, typer.Argument(help="The artifact: a local file or folder (hashed), or a URI (s3://, runs:/, hf://, ...).")],
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", help="A metric KEY=NUMBER; repeat for more.", show_default=False)
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="A parameter KEY=VALUE; repeat for more.", show_default=False)
+    ] = None,
+    tag: TagOption = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="The training run that made it.", show_default=False)] = None,
+    description: Annotated[str, typer.Option("--description", "-d", help="What is new in this version.")] = "",
+    stage: Annotated[str | None, typer.Option("--stage", help="Start in this stage instead of the first one.", show_default=False)] = None,
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", help="Point this alias at the new version; repeat for more.", show_default=False)
+    ] = None,
+    sha256: Annotated[
+        str | None, typer.Option("--sha256", help="The artifact's sha256 (checked for a local SOURCE).", show_default=False)
+    ] = None,
+    code_commit: Annotated[
+        str | None, typer.Option("--code-commit", help="Lineage: the code commit that trained it.", show_default=False)
+    ] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", help="Lineage: a dataset it was trained on; repeat for more.", show_default=False)
+    ] = None,
+    parent: Annotated[
+        list[str] | None, typer.Option("--parent", help="Lineage: a model URI it derives from; repeat for more.", show_default=False)
+    ] = None,
+    message: MessageOption = None,
+    registry: RegistryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Add the next version of a model (1, 2, ...; numbers are never reused)."""
+    from modelreg_cli.core.manifests import Lineage
+    from modelreg_cli.core.names import parse_key_value, parse_metric
+
+    metrics = dict(parse_metric(item) for item in metric or [])
+    params = dict(parse_key_value(item, "param") for item in param or [])
+    tags = dict(parse_key_value(item, "tag") for item in tag or [])
+    lineage = Lineage(code_commit=code_commit, datasets=dataset or [], parents=parent or [])
+    version = open_registry(ctx, registry).register(
+        name, source, metrics=metrics, params=params, tags=tags, run_id=run_id, description=description,
+        stage=stage, aliases=alias or [], sha256=sha256, lineage=lineage, message=message, progress=_progress_bar,
+    )
+    if json:
+        print_json(version.model_dump(mode="json"))
+    else:
+        typer.echo(f"Registered {version.name} version {version.version}")
+
+
+_PROGRESS_THRESHOLD = 64 << 20
+
+
+def _progress_bar(total: int):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for hashing large artifacts at a terminal."""
+    if total < _PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress
+
+    from modelreg_cli.cli.render import console
+
+    progress = Progress(console=console(stderr=True), transient=True)
+    progress.start()
+    task = progress.add_task("hashing artifact", total=total)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        progress.update(task, advance=count)
+        if done >= total:
+            progress.stop()
+
+    return advance
+
+
+@handle_errors
+def transition(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    version: Annotated[str, typer.Argument(help="Version number.")],
+    stage: Annotated[str, typer.Argument(help="Target stage (any case): None, Staging, Production, Archived.")],
+    archive_existing: Annotated[
+        bool, typer.Option("--archive-existing", help="Move the current holder of an exclusive stage to Archived.")
+    ] = False,
+    message: MessageOption = None,
+    registry: RegistryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Move a version to another stage."""
+    from modelreg_cli.core.names import parse_version
+
+    result = open_registry(ctx, registry).transition(name, parse_version(version), stage, archive_existing, message)
+    if json:
+        print_json({**result.version.model_dump(mode="json"), "from_stage": result.from_stage,
+                    "archived": list(result.archived), "commit": result.commit})
+        return
+    if result.commit is None:
+        typer.echo(f"{name} version {result.version.version} is already in {result.to_stage}: nothing to do")
+        return
+    typer.echo(f"{name} version {result.version.version}: {result.from_stage} -> {result.to_stage}")
+    for number in result.archived:
+        typer.echo(f"{name} version {number}: {result.to_stage} -> Archived")
+
+
+@handle_errors
+def describe(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    text: Annotated[str, typer.Argument(help="The new description.")],
+    version: VersionOption = None,
+    message: MessageOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Set the description of a model, or of one version with --version."""
+    result = open_registry(ctx, registry).describe(name, text, parse_version_option(version), message)
+    typer.echo(result.subject if result.commit else f"Nothing to do: {result.subject}")
+
+
+@handle_errors
+def delete(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    version: VersionOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    message: MessageOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Delete a model, or one version with --version (its aliases go too; its number is never reused)."""
+    number = parse_version_option(version)
+    reg = open_registry(ctx, registry)
+    what = f"version {number} of {name}" if number is not None else f"model {name} and all its versions"
+    if number is None:
+        reg.get_model(name, with_versions=False)
+    else:
+        reg.get_version(name, number)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise fail(f"refusing to delete {what} without confirmation: pass --yes")
+        if not typer.confirm(f"Delete {what}?"):
+            raise fail("not deleted", 1)
+    result = reg.delete(name, number, message)
+    typer.echo(f"Deleted {what}" if result.commit else result.subject)
+
+
+@handle_errors
+def rename(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="Current model name.")],
+    new: Annotated[str, typer.Argument(help="New model name.")],
+    message: MessageOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Rename a model; its versions, tags and aliases follow."""
+    open_registry(ctx, registry).rename(old, new, message)
+    typer.echo(f"Renamed model {old} to {new}")

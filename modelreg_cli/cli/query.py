@@ -1,0 +1,82 @@
+"""Commands that only read: list, show, versions, resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from modelreg_cli.cli.common import JsonOption, RegistryOption, handle_errors, open_registry, print_json
+
+
+@handle_errors
+def list_models(ctx: typer.Context, registry: RegistryOption = None, json: JsonOption = False) -> None:
+    """Every model: latest version, which version holds each stage, aliases, last update."""
+    from modelreg_cli.cli import render
+
+    reg = open_registry(ctx, registry)
+    models = reg.list_models()
+    if json:
+        print_json([model.model_dump(mode="json", exclude={"versions"}) for model in models])
+    else:
+        render.models_table(models, reg.config.stages)
+
+
+@handle_errors
+def show(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="A model name, or a model URI such as models:/NAME/3 for one version.")],
+    registry: RegistryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show a model with its versions, or one version in full."""
+    from modelreg_cli.cli import render
+    from modelreg_cli.core.uri import is_model_uri
+
+    reg = open_registry(ctx, registry)
+    if is_model_uri(target):
+        version = reg.resolve(target)
+        if json:
+            print_json(version.model_dump(mode="json"))
+        else:
+            render.version_details(version)
+        return
+    model = reg.get_model(target)
+    if json:
+        print_json(model.model_dump(mode="json"))
+    else:
+        render.model_details(model)
+
+
+@handle_errors
+def versions(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    stage: Annotated[str | None, typer.Option("--stage", help="Only versions in this stage.", show_default=False)] = None,
+    registry: RegistryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """List the versions of a model."""
+    from modelreg_cli.cli import render
+
+    found = open_registry(ctx, registry).versions(name, stage)
+    if json:
+        print_json([version.model_dump(mode="json") for version in found])
+    else:
+        where = f" in stage {stage}" if stage else ""
+        render.print_versions(found, f"{name} has no versions{where}.")
+
+
+@handle_errors
+def resolve(
+    ctx: typer.Context,
+    uri: Annotated[str, typer.Argument(help="models:/NAME/3, models:/NAME@ALIAS, models:/NAME/STAGE or models:/NAME/latest.")],
+    registry: RegistryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Print the source of the version a model URI points at (--json: the whole manifest)."""
+    version = open_registry(ctx, registry).resolve(uri)
+    if json:
+        print_json(version.model_dump(mode="json"))
+    else:
+        typer.echo(version.source)

@@ -1,0 +1,135 @@
+"""Output for people: tables and summaries with rich. Scripts get --json instead."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from modelreg_cli.core.manifests import ModelVersion, RegisteredModel
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    # Off a terminal (pipes, CI logs) use a wide fixed width so rows are never folded.
+    width = None if stream.isatty() else 200
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def _versions_text(numbers: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in numbers) if numbers else "-"
+
+
+def _aliases_text(aliases: dict[str, int]) -> str:
+    return ", ".join(f"@{alias}={version}" for alias, version in sorted(aliases.items())) or "-"
+
+
+def _metrics_text(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{key}={_number(value)}" for key, value in sorted(metrics.items())) or "-"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+
+
+def _table(*columns: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def models_table(models: Sequence[RegisteredModel], stages: Sequence[str]) -> None:
+    out = console()
+    if not models:
+        out.print("No models yet: `modelreg register NAME SOURCE` adds the first one.")
+        return
+    shown = list(stages[1:])  # the initial stage (None) is where every version starts: not worth a column
+    table = _table("Model", "Latest", *shown, "Aliases", "Updated")
+    for model in models:
+        latest = str(model.latest_version) if model.latest_version is not None else "-"
+        cells = [_versions_text(model.stages.get(stage, [])) for stage in shown]
+        table.add_row(model.name, latest, *cells, _aliases_text(model.aliases), model.updated_at)
+    out.print(table)
+
+
+def versions_table(versions: Sequence[ModelVersion]) -> Table:
+    table = _table("Version", "Stage", "Aliases", "Source", "Metrics", "Created", "By")
+    for version in versions:
+        aliases = ", ".join(f"@{alias}" for alias in version.aliases) or "-"
+        table.add_row(str(version.version), version.stage, aliases, version.source,
+                      _metrics_text(version.metrics), version.created_at, version.created_by)
+    return table
+
+
+def print_versions(versions: Sequence[ModelVersion], empty: str) -> None:
+    out = console()
+    if not versions:
+        out.print(empty)
+        return
+    out.print(versions_table(versions))
+
+
+def model_details(model: RegisteredModel) -> None:
+    out = console()
+    out.print(f"[bold]{model.name}[/bold]")
+    _field(out, "Description", model.description or "-")
+    _field(out, "Owners", ", ".join(model.owners) or "-")
+    _field(out, "Tags", ", ".join(f"{k}={v}" for k, v in sorted(model.tags.items())) or "-")
+    _field(out, "Aliases", _aliases_text(model.aliases))
+    _field(out, "Latest", str(model.latest_version) if model.latest_version is not None else "-")
+    _field(out, "Created", f"{model.created_at} by {model.created_by}")
+    _field(out, "Updated", model.updated_at)
+    out.print()
+    if model.versions:
+        out.print(versions_table(model.versions))
+    else:
+        out.print(f"No versions yet: `modelreg register {model.name} SOURCE` adds one.")
+
+
+def version_details(version: ModelVersion) -> None:
+    out = console()
+    out.print(f"[bold]{version.name}[/bold] version {version.version}")
+    _field(out, "Stage", version.stage)
+    _field(out, "Aliases", ", ".join(f"@{alias}" for alias in version.aliases) or "-")
+    _field(out, "Source", version.source)
+    if version.artifact is not None:
+        size = version.artifact.size_bytes
+        _field(out, "SHA-256", version.artifact.sha256 or "-")
+        _field(out, "Size", f"{size:,} bytes" if size is not None else "-")
+    _field(out, "Run", version.run_id or "-")
+    _field(out, "Description", version.description or "-")
+    _mapping(out, "Metrics", {k: _number(v) for k, v in version.metrics.items()})
+    _mapping(out, "Params", version.params)
+    _mapping(out, "Tags", version.tags)
+    lineage = version.lineage
+    if lineage.code_commit or lineage.datasets or lineage.parents:
+        _field(out, "Code commit", lineage.code_commit or "-")
+        _field(out, "Datasets", ", ".join(lineage.datasets) or "-")
+        _field(out, "Parents", ", ".join(lineage.parents) or "-")
+    _field(out, "Created", f"{version.created_at} by {version.created_by}")
+    _field(out, "Updated", version.updated_at)
+
+
+def _field(out: Console, label: str, value: str) -> None:
+    from rich.text import Text
+
+    out.print(Text.assemble((f"{label + ':':<13}", "bold"), value))
+
+
+def _mapping(out: Console, label: str, values: dict[str, str]) -> None:
+    if not values:
+        _field(out, label, "-")
+        return
+    _field(out, label, "")
+    for key, value in sorted(values.items()):
+        out.print(f"  {key}: {value}", markup=False)

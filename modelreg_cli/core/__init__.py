@@ -1,0 +1,1 @@
+"""Pure domain: manifests, names, URIs and the rules of every change. No I/O."""

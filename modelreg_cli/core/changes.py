@@ -1,0 +1,359 @@
+"""The registry's write operations as pure functions.
+
+Each takes the current state of one model (and the config) plus a request, checks the
+rules, and returns a Change: the files to write and delete and the commit message.
+Nothing here touches the disk or git, so every rule is testable on plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from modelreg_cli.core import layout
+from modelreg_cli.core.manifests import (
+    Artifact,
+    Lineage,
+    ModelManifest,
+    RegistryConfig,
+    VersionManifest,
+)
+from modelreg_cli.core.names import canonical_stage, validate_alias, validate_key, validate_model_name
+from modelreg_cli.core.serialize import dump_document
+from modelreg_cli.core.state import ModelState
+from modelreg_cli.errors import ConflictError, InvalidInputError, NotFoundError
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who makes a change and when (from git's identity, so it matches the commit)."""
+
+    who: str
+    when: str
+
+
+@dataclass
+class Change:
+    """One user action: files to write and delete (relative to the registry root) and its commit."""
+
+    op: str
+    model: str
+    subject: str
+    writes: dict[str, str] = field(default_factory=dict)
+    deletes: list[str] = field(default_factory=list)
+    version: int | None = None
+    message: str | None = None
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted({*self.writes, *self.deletes})
+
+    def commit_message(self) -> str:
+        parts = [self.subject]
+        if self.message and self.message.strip():
+            parts.append(self.message.strip())
+        trailers = [f"Modelreg-Op: {self.op}"]
+        if self.model:
+            trailers.append(f"Modelreg-Model: {self.model}")
+        if self.version is not None:
+            trailers.append(f"Modelreg-Version: {self.version}")
+        parts.append("\n".join(trailers))
+        return "\n\n".join(parts) + "\n"
+
+
+@dataclass(frozen=True)
+class RegisterRequest:
+    name: str
+    source: str
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    run_id: str | None = None
+    description: str = ""
+    stage: str | None = None
+    aliases: tuple[str, ...] = ()
+    artifact: Artifact | None = None
+    lineage: Lineage | None = None
+
+
+def check_new_name(name: str, existing: Iterable[str]) -> str:
+    """A new model name must be valid and differ from every existing one, in any case."""
+    validate_model_name(name)
+    for other in existing:
+        if other == name:
+            raise ConflictError(f"model {name!r} already exists: choose another name")
+        if other.lower() == name.lower():
+            raise ConflictError(
+                f"model {name!r} differs from existing model {other!r} only in case: use {other!r} or another name"
+            )
+    return name
+
+
+def _model_writes(state: ModelState) -> dict[str, str]:
+    return {layout.model_file(state.name): dump_document(state.model)}
+
+
+def _version_write(manifest: VersionManifest) -> dict[str, str]:
+    return {layout.version_file(manifest.name, manifest.version): dump_document(manifest)}
+
+
+def _check_tags(tags: Mapping[str, str], what: str = "tag") -> dict[str, str]:
+    return {validate_key(key, f"{what} key"): value for key, value in tags.items()}
+
+
+def create_model(
+    existing: Iterable[str],
+    name: str,
+    stamp: Stamp,
+    description: str = "",
+    tags: Mapping[str, str] | None = None,
+    owners: Iterable[str] = (),
+) -> tuple[ModelState, Change]:
+    check_new_name(name, existing)
+    model = ModelManifest(
+        name=name,
+        description=description,
+        owners=list(dict.fromkeys(owners)),
+        tags=_check_tags(tags or {}),
+        created_at=stamp.when,
+        created_by=stamp.who,
+        updated_at=stamp.when,
+    )
+    state = ModelState(model)
+    change = Change("create", name, f"create model {name}", writes=_model_writes(state))
+    return state, change
+
+
+def register(
+    config: RegistryConfig,
+    state: ModelState | None,
+    existing: Iterable[str],
+    request: RegisterRequest,
+    stamp: Stamp,
+    message: str | None = None,
+) -> tuple[VersionManifest, Change]:
+    """Add the next version of a model, creating the model when it does not exist yet."""
+    if state is None:
+        state, _ = create_model(existing, request.name, stamp)
+    number = state.model.last_version + 1
+    stage = canonical_stage(request.stage, config.stages) if request.stage else config.initial_stage
+    if stage in config.exclusive_stages and state.holders(stage):
+        holder = state.holders(stage)[0]
+        raise ConflictError(
+            f"version {holder} of {state.name!r} holds {stage}, which only one version may hold: register without "
+            f"--stage, then run `modelreg transition {state.name} {number} {stage} --archive-existing`"
+        )
+    aliases = [validate_alias(alias) for alias in dict.fromkeys(request.aliases)]
+    manifest = VersionManifest(
+        name=state.name,
+        version=number,
+        stage=stage,
+        source=request.source,
+        description=request.description,
+        run_id=request.run_id,
+        artifact=request.artifact,
+        metrics=dict(request.metrics),
+        params=dict(request.params),
+        tags=_check_tags(request.tags),
+        lineage=request.lineage or Lineage(),
+        created_at=stamp.when,
+        created_by=stamp.who,
+        updated_at=stamp.when,
+    )
+    state.model.last_version = number
+    state.model.aliases = {**state.model.aliases, **dict.fromkeys(aliases, number)}
+    state.model.updated_at = stamp.when
+    state.versions[number] = manifest
+    subject = f"register {state.name} v{number}"
+    if stage != config.initial_stage:
+        subject += f" in {stage}"
+    if aliases:
+        subject += " as " + ", ".join(f"@{alias}" for alias in aliases)
+    change = Change(
+        "register", state.name, subject,
+        writes={**_model_writes(state), **_version_write(manifest)},
+        version=number, message=message,
+    )
+    return manifest, change
+
+
+def archive_stage(config: RegistryConfig) -> str:
+    for stage in config.stages:
+        if stage.lower() == "archived":
+            return stage
+    raise InvalidInputError("this registry has no Archived stage to move the current holder to: add it to stages in modelreg.yaml")
+
+
+@dataclass(frozen=True)
+class Transition:
+    version: int
+    from_stage: str
+    to_stage: str
+    archived: tuple[int, ...] = ()
+
+
+def transition(
+    config: RegistryConfig,
+    state: ModelState,
+    number: int,
+    stage: str,
+    stamp: Stamp,
+    archive_existing: bool = False,
+    message: str | None = None,
+) -> tuple[Transition, Change | None]:
+    """Move a version to STAGE; None for the change when it is already there."""
+    target = canonical_stage(stage, config.stages)
+    manifest = state.version(number)
+    before = manifest.stage
+    if before == target:
+        return Transition(number, before, target), None
+    displaced: list[int] = []
+    if target in config.exclusive_stages:
+        displaced = [n for n in state.holders(target) if n != number]
+    archived = archive_stage(config) if displaced else ""
+    if displaced and not archive_existing:
+        holders = ", ".join(f"version {n}" for n in displaced)
+        raise ConflictError(
+            f"{holders} of {state.name!r} already holds {target}, which only one version may hold: "
+            f"pass --archive-existing to move it to {archived}"
+        )
+    writes: dict[str, str] = {}
+    manifest.stage = target
+    manifest.updated_at = stamp.when
+    writes.update(_version_write(manifest))
+    for other in displaced:
+        holder = state.version(other)
+        holder.stage = archived
+        holder.updated_at = stamp.when
+        writes.update(_version_write(holder))
+    subject = f"transition {state.name} v{number}: {before} -> {target}"
+    if displaced:
+        subject += "; archive " + ", ".join(f"v{n}" for n in displaced)
+    change = Change("transition", state.name, subject, writes=writes, version=number, message=message)
+    return Transition(number, before, target, tuple(displaced)), change
+
+
+def set_alias(state: ModelState, alias: str, number: int, stamp: Stamp, message: str | None = None) -> Change | None:
+    """Point ALIAS at a version, moving it when it pointed elsewhere; None when already there."""
+    validate_alias(alias)
+    state.version(number)
+    previous = state.model.aliases.get(alias)
+    if previous == number:
+        return None
+    state.model.aliases = {**state.model.aliases, alias: number}
+    state.model.updated_at = stamp.when
+    if previous is None:
+        subject = f"alias {state.name}@{alias} -> v{number}"
+    else:
+        subject = f"alias {state.name}@{alias}: v{previous} -> v{number}"
+    return Change("alias-set", state.name, subject, writes=_model_writes(state), version=number, message=message)
+
+
+def delete_alias(state: ModelState, alias: str, stamp: Stamp, message: str | None = None) -> Change:
+    if alias not in state.model.aliases:
+        known = ", ".join(sorted(state.model.aliases)) or "none"
+        raise NotFoundError(f"model {state.name!r} has no alias {alias!r} (aliases: {known})")
+    aliases = dict(state.model.aliases)
+    number = aliases.pop(alias)
+    state.model.aliases = aliases
+    state.model.updated_at = stamp.when
+    subject = f"delete alias {state.name}@{alias} (was v{number})"
+    return Change("alias-delete", state.name, subject, writes=_model_writes(state), version=number, message=message)
+
+
+def set_tag(
+    state: ModelState, key: str, value: str, stamp: Stamp, number: int | None = None, message: str | None = None
+) -> Change | None:
+    validate_key(key, "tag key")
+    target = state.model if number is None else state.version(number)
+    if target.tags.get(key) == value:
+        return None
+    target.tags = {**target.tags, key: value}
+    return _touch(state, target, stamp, "tag-set", f"tag {_label(state, number)}: {key}={value}", number, message)
+
+
+def delete_tag(
+    state: ModelState, key: str, stamp: Stamp, number: int | None = None, message: str | None = None
+) -> Change:
+    target = state.model if number is None else state.version(number)
+    if key not in target.tags:
+        raise NotFoundError(f"{_label(state, number)} has no tag {key!r}")
+    target.tags = {k: v for k, v in target.tags.items() if k != key}
+    return _touch(state, target, stamp, "tag-delete", f"untag {_label(state, number)}: {key}", number, message)
+
+
+def describe(
+    state: ModelState, text: str, stamp: Stamp, number: int | None = None, message: str | None = None
+) -> Change | None:
+    target = state.model if number is None else state.version(number)
+    if target.description == text:
+        return None
+    target.description = text
+    return _touch(state, target, stamp, "describe", f"describe {_label(state, number)}", number, message)
+
+
+def _label(state: ModelState, number: int | None) -> str:
+    return state.name if number is None else f"{state.name} v{number}"
+
+
+def _touch(
+    state: ModelState,
+    target: ModelManifest | VersionManifest,
+    stamp: Stamp,
+    op: str,
+    subject: str,
+    number: int | None,
+    message: str | None,
+) -> Change:
+    target.updated_at = stamp.when
+    if isinstance(target, VersionManifest):
+        writes = _version_write(target)
+    else:
+        writes = _model_writes(state)
+    return Change(op, state.name, subject, writes=writes, version=number, message=message)
+
+
+def _all_paths(state: ModelState) -> list[str]:
+    return [layout.model_file(state.name), *(layout.version_file(state.name, n) for n in sorted(state.versions))]
+
+
+def delete_model(state: ModelState, message: str | None = None) -> Change:
+    return Change("delete", state.name, f"delete model {state.name}", deletes=_all_paths(state), message=message)
+
+
+def delete_version(state: ModelState, number: int, stamp: Stamp, message: str | None = None) -> Change:
+    """Remove one version; aliases pointing at it go too. Its number is never given again."""
+    state.version(number)
+    dropped = state.aliases_of(number)
+    del state.versions[number]
+    state.model.aliases = {a: n for a, n in state.model.aliases.items() if n != number}
+    state.model.updated_at = stamp.when
+    subject = f"delete {state.name} v{number}"
+    if dropped:
+        subject += " and alias " + ", ".join(f"@{alias}" for alias in dropped)
+    return Change(
+        "delete", state.name, subject,
+        writes=_model_writes(state), deletes=[layout.version_file(state.name, number)],
+        version=number, message=message,
+    )
+
+
+def rename(
+    state: ModelState, new_name: str, existing: Iterable[str], stamp: Stamp, message: str | None = None
+) -> Change:
+    """Move a model, its versions, tags and aliases to NEW_NAME."""
+    old_name = state.name
+    check_new_name(new_name, (name for name in existing if name != old_name))
+    if new_name == old_name:
+        raise ConflictError(f"model {old_name!r} already has that name")
+    deletes = _all_paths(state)
+    state.model.name = new_name
+    state.model.updated_at = stamp.when
+    for manifest in state.versions.values():
+        manifest.name = new_name
+    writes = _model_writes(state)
+    for manifest in state.versions.values():
+        writes.update(_version_write(manifest))
+    deletes = [path for path in deletes if path not in writes]
+    return Change("rename", new_name, f"rename model {old_name} -> {new_name}", writes=writes, deletes=deletes,
+                  message=message)

@@ -1,0 +1,95 @@
+"""Local artifacts: where a SOURCE path points, and the sha256 and size of its bytes.
+
+A file's digest is the sha256 of its bytes. A folder's digest is the sha256 of a listing
+with one line per file, sorted by path: "<sha256 of the file>  <path relative to the folder>\\n"
+(the format `sha256sum` prints), so it changes when any file's bytes or name change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelreg_cli.core.manifests import Artifact
+from modelreg_cli.errors import InvalidInputError
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes just read."""
+
+_CHUNK = 1 << 20
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@dataclass(frozen=True)
+class LocalSource:
+    path: Path
+    stored: str
+
+
+def local_source(source: str, repo_root: Path | None) -> LocalSource | None:
+    """The local path SOURCE names (a plain path or file://), or None for a remote URI (s3://, runs:/, ...).
+
+    A path inside the registry's repository is stored relative to the repository's top, so the
+    manifest stays valid in every clone; any other local path is stored as a file:// URI.
+    """
+    if source.startswith("file://"):
+        path = Path(source[len("file://"):])
+    elif _SCHEME.match(source) and not re.match(r"[A-Za-z]:[\\/]", source):
+        return None
+    else:
+        path = Path(source)
+    if not path.exists():
+        raise InvalidInputError(
+            f"source {source!r} does not exist: give an existing file or folder, or a URI such as s3://bucket/model"
+        )
+    resolved = path.resolve()
+    if repo_root is not None:
+        try:
+            return LocalSource(resolved, resolved.relative_to(repo_root.resolve()).as_posix())
+        except ValueError:
+            pass
+    return LocalSource(resolved, resolved.as_uri())
+
+
+def total_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(file.stat().st_size for file in _files(path))
+
+
+def digest(path: Path, progress: Progress | None = None) -> Artifact:
+    """sha256 and size of a file or folder, streamed in 1 MiB chunks."""
+    if path.is_file():
+        sha, size = _hash_file(path, progress)
+        return Artifact(sha256=sha, size_bytes=size)
+    listing = hashlib.sha256()
+    size = 0
+    for file in _files(path):
+        sha, file_size = _hash_file(file, progress)
+        listing.update(f"{sha}  {file.relative_to(path).as_posix()}\n".encode())
+        size += file_size
+    return Artifact(sha256=listing.hexdigest(), size_bytes=size)
+
+
+def _files(folder: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        found.extend(Path(dirpath) / name for name in filenames)
+    return sorted(found, key=lambda file: file.relative_to(folder).as_posix())
+
+
+def _hash_file(path: Path, progress: Progress | None) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+    return sha.hexdigest(), size

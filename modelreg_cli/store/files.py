@@ -1,0 +1,238 @@
+"""The registry folder: finding it, reading its documents, and writing a change as one commit."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from modelreg_cli.core import layout
+from modelreg_cli.core.changes import Change, Stamp
+from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionManifest, format_timestamp
+from modelreg_cli.core.names import validate_model_name
+from modelreg_cli.core.serialize import dump_document, parse_document
+from modelreg_cli.core.state import ModelState
+from modelreg_cli.errors import ConflictError, GitError, ManifestError, NotFoundError
+from modelreg_cli.store.repository import GitRepository, identity_at
+
+REGISTRY_ENV = "MODELREG_REGISTRY"
+
+
+def find_registry_root(explicit: str | Path | None = None, start: Path | None = None) -> Path:
+    """--registry, else $MODELREG_REGISTRY, else the nearest folder upward holding modelreg.yaml."""
+    given = explicit if explicit is not None else os.environ.get(REGISTRY_ENV) or None
+    if given is not None:
+        root = Path(given).expanduser().resolve()
+        if not (root / layout.CONFIG_FILE).is_file():
+            origin = "--registry" if explicit is not None else REGISTRY_ENV
+            raise NotFoundError(
+                f"{root} is not a registry (no {layout.CONFIG_FILE}; from {origin}): "
+                f"run `modelreg init {given}` to make one"
+            )
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / layout.CONFIG_FILE).is_file():
+            return folder
+    raise NotFoundError(
+        f"no registry found in {here} or its parents: run `modelreg init` to make one, "
+        "or pass --registry PATH (or set MODELREG_REGISTRY)"
+    )
+
+
+def _guards(paths: list[str]) -> list[str]:
+    """What must be clean before a change: the whole folder of each model it touches."""
+    guards = set()
+    for path in paths:
+        parts = path.split("/")
+        if parts[0] == layout.MODELS_DIR and len(parts) >= 3:
+            guards.add(layout.model_dir(parts[1]))
+        else:
+            guards.add(path)
+    return sorted(guards)
+
+
+class RegistryStore:
+    """A registry rooted at ROOT. Reads need no git; writes go through the repository holding it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._repo: GitRepository | None = None
+
+    # reading ------------------------------------------------------------------
+
+    def _read(self, relative: str) -> bytes:
+        try:
+            return (self.root / relative).read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"{relative} is missing from the registry at {self.root}") from None
+
+    def read_config(self) -> RegistryConfig:
+        return parse_document(self._read(layout.CONFIG_FILE), RegistryConfig, layout.CONFIG_FILE)
+
+    def model_names(self) -> list[str]:
+        """Names of the models, from the folder names alone (no file is read)."""
+        models = self.root / layout.MODELS_DIR
+        try:
+            entries = list(os.scandir(models))
+        except FileNotFoundError:
+            return []
+        return sorted(entry.name for entry in entries if entry.is_dir() and not entry.name.startswith("."))
+
+    def read_model(self, name: str) -> ModelState | None:
+        """One model and its versions, or None when it does not exist."""
+        folder = self.root / layout.model_dir(name)
+        if name not in self.model_names() or not folder.is_dir():
+            return None
+        model_path = layout.model_file(name)
+        if not (self.root / model_path).is_file():
+            raise ManifestError(model_path, "missing: every model folder needs a model.yaml")
+        model = parse_document(self._read(model_path), ModelManifest, model_path)
+        if model.name != name:
+            raise ManifestError(model_path, f"name is {model.name!r} but the folder is {name!r}")
+        state = ModelState(model)
+        versions = folder / layout.VERSIONS_DIR
+        if versions.is_dir():
+            for entry in os.scandir(versions):
+                number = layout.version_number_of(entry.name)
+                if number is None:
+                    continue
+                path = layout.version_file(name, number)
+                manifest = parse_document(self._read(path), VersionManifest, path)
+                if manifest.version != number or manifest.name != name:
+                    raise ManifestError(path, f"holds {manifest.name} version {manifest.version}, "
+                                              f"but its place says {name} version {number}")
+                state.versions[number] = manifest
+        return state
+
+    def require_model(self, name: str) -> ModelState:
+        validate_model_name(name)
+        state = self.read_model(name)
+        if state is None:
+            hint = self._similar(name)
+            raise NotFoundError(f"no model named {name!r}{hint}: `modelreg list` shows the models")
+        return state
+
+    def _similar(self, name: str) -> str:
+        for other in self.model_names():
+            if other.lower() == name.lower():
+                return f" (did you mean {other!r}?)"
+        return ""
+
+    def read_models(self) -> list[ModelState]:
+        states = []
+        for name in self.model_names():
+            state = self.read_model(name)
+            if state is not None:
+                states.append(state)
+        return states
+
+    # writing ------------------------------------------------------------------
+
+    @property
+    def repo(self) -> GitRepository:
+        if self._repo is None:
+            repo = GitRepository.discover(self.root)
+            if repo is None:
+                raise GitError(
+                    f"the registry at {self.root} is not in a git repository: run `git init` there "
+                    "(or make it with `modelreg init`)"
+                )
+            self._repo = repo
+        return self._repo
+
+    def stamp(self) -> Stamp:
+        identity = self.repo.identity()
+        return Stamp(who=identity.email, when=format_timestamp(identity.when))
+
+    def _repo_path(self, relative: str) -> str:
+        prefix = self.repo.relative(self.root)
+        return relative if prefix in ("", ".") else f"{prefix}/{relative}"
+
+    def apply(self, change: Change) -> str:
+        """Write CHANGE as exactly one commit, or leave everything as it was; return the commit id."""
+        repo = self.repo
+        paths = change.paths
+        repo.ensure_clean([self._repo_path(guard) for guard in _guards(paths)])
+        repo_paths = {path: self._repo_path(path) for path in paths}
+        writes = {repo_paths[path]: text.encode() for path, text in change.writes.items()}
+        deletes = [repo_paths[path] for path in change.deletes]
+        head, commit = repo.commit(writes, deletes, change.commit_message())
+        backups = {path: _read_or_none(self.root / path) for path in paths}
+        try:
+            for path, text in change.writes.items():
+                write_atomic(self.root / path, text.encode())
+            for path in change.deletes:
+                _remove(self.root / path, stop=self.root)
+            repo.stage_paths(list(repo_paths.values()))
+        except BaseException:
+            for path, data in backups.items():
+                if data is None:
+                    _remove(self.root / path, stop=self.root)
+                else:
+                    write_atomic(self.root / path, data)
+            repo.move_head_back(head, commit)
+            repo.restore_index(head, list(repo_paths.values()))
+            raise
+        return commit
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _remove(path: Path, stop: Path) -> None:
+    """Delete a file and the folders it leaves empty, up to STOP."""
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def init_registry(root: Path, config: RegistryConfig) -> tuple[RegistryStore, str]:
+    """Make a registry at ROOT (and a git repository when ROOT is in none) with one commit."""
+    if (root / layout.CONFIG_FILE).exists():
+        raise ConflictError(f"{root} already holds a registry ({layout.CONFIG_FILE} exists): nothing to do")
+    made_root = not root.exists()
+    root.mkdir(parents=True, exist_ok=True)
+    repo = GitRepository.discover(root)
+    made_repo = repo is None
+    try:
+        identity_at(root)  # fail on a missing identity before anything is made
+        if repo is None:
+            repo = GitRepository.init(root)
+        store = RegistryStore(root)
+        store._repo = repo
+        change = Change("init", "", "init model registry",
+                        writes={layout.CONFIG_FILE: dump_document(config),
+                                f"{layout.MODELS_DIR}/.gitkeep": ""})
+        return store, store.apply(change)
+    except BaseException:
+        if made_repo:
+            _remove_tree(root / ".git")
+        if made_root:
+            _remove_tree(root)
+        raise
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

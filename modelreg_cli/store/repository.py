@@ -1,0 +1,152 @@
+"""A git repository as the registry needs it: identity, cleanliness, and one-commit changes.
+
+A change is committed without touching the user's index or other files:
+  1. the new blobs go into the object database,
+  2. a tree is built in a private index from HEAD plus the change,
+  3. a commit is made from that tree and HEAD is moved to it only if HEAD has not
+     moved meanwhile (update-ref with the old value),
+  4. then the working tree and the real index are brought in line for the touched paths.
+If anything fails, the files, the index entries and HEAD are put back as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from modelreg_cli.errors import DirtyError, GitError
+from modelreg_cli.store.git import ZERO_OID, run_git
+
+
+@dataclass(frozen=True)
+class Identity:
+    email: str
+    when: datetime
+
+
+class GitRepository:
+    def __init__(self, toplevel: Path, git_dir: Path) -> None:
+        self.toplevel = toplevel
+        self.git_dir = git_dir
+
+    @classmethod
+    def discover(cls, path: Path) -> GitRepository | None:
+        """The repository holding PATH, or None when PATH is not inside one."""
+        try:
+            out = run_git(path, ["rev-parse", "--show-toplevel", "--absolute-git-dir"])
+        except GitError:
+            return None
+        toplevel, git_dir = out.splitlines()[:2]
+        if not toplevel:
+            return None  # a bare repository has no working tree to hold a registry
+        return cls(Path(toplevel), Path(git_dir))
+
+    @classmethod
+    def init(cls, path: Path) -> GitRepository:
+        configured = run_git(path, ["config", "--get", "init.defaultBranch"], check=False).strip()
+        run_git(path, ["-c", f"init.defaultBranch={configured or 'main'}", "init", "-q"])
+        repo = cls.discover(path)
+        if repo is None:
+            raise GitError(f"git init in {path} did not make a repository")
+        return repo
+
+    def git(self, *args: str, input: str | bytes | None = None, env: Mapping[str, str] | None = None,
+            check: bool = True) -> str:
+        return run_git(self.toplevel, args, input=input, env=env, check=check)
+
+    def head(self) -> str | None:
+        out = self.git("rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        return out or None
+
+    def identity(self) -> Identity:
+        return identity_at(self.toplevel)
+
+    def relative(self, path: Path) -> str:
+        """PATH relative to the top of the repository, with forward slashes."""
+        return path.resolve().relative_to(self.toplevel.resolve()).as_posix()
+
+    def ensure_clean(self, pathspecs: Sequence[str]) -> None:
+        """Refuse when any of PATHSPECS has staged, unstaged or untracked changes."""
+        if not pathspecs:
+            return
+        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspecs)
+        entries = [entry for entry in out.split("\0") if entry]
+        if entries:
+            path = entries[0][3:]
+            more = f" (and {len(entries) - 1} more)" if len(entries) > 1 else ""
+            raise DirtyError(
+                f"{path}{more} has uncommitted changes: commit or discard them (git stash), then try again"
+            )
+
+    def write_blobs(self, contents: Mapping[str, bytes]) -> dict[str, str]:
+        """Store each content as a blob; return path -> object id."""
+        from io import BytesIO
+
+        from git import Repo
+        from gitdb.base import IStream
+
+        odb = Repo(self.git_dir).odb
+        blobs = {}
+        for path, data in contents.items():
+            stored = odb.store(IStream(b"blob", len(data), BytesIO(data)))
+            blobs[path] = stored.hexsha.decode()
+        return blobs
+
+    def commit(self, writes: Mapping[str, bytes], deletes: Sequence[str], message: str) -> tuple[str | None, str]:
+        """Commit exactly WRITES and DELETES (repository paths) on top of HEAD; return (old, new) HEAD."""
+        head = self.head()
+        blobs = self.write_blobs(writes)
+        info = "".join(f"100644 {oid}\t{path}\n" for path, oid in blobs.items())
+        info += "".join(f"0 {ZERO_OID}\t{path}\n" for path in deletes)
+        fd, index_path = tempfile.mkstemp(prefix="modelreg-index-", dir=self.git_dir)
+        os.close(fd)
+        os.unlink(index_path)  # git wants to create the index itself
+        env = {"GIT_INDEX_FILE": index_path}
+        try:
+            self.git("read-tree", *([head] if head else ["--empty"]), env=env)
+            self.git("update-index", "--index-info", input=info, env=env)
+            tree = self.git("write-tree", env=env).strip()
+        finally:
+            Path(index_path).unlink(missing_ok=True)
+        parents = ["-p", head] if head else []
+        commit = self.git("commit-tree", tree, *parents, "-F", "-", input=message).strip()
+        subject = message.splitlines()[0]
+        self.git("update-ref", "-m", f"modelreg: {subject}", "HEAD", commit, head or ZERO_OID)
+        return head, commit
+
+    def move_head_back(self, head: str | None, commit: str) -> None:
+        """Undo update-ref: HEAD back to HEAD-before, only if it is still at COMMIT."""
+        if head:
+            self.git("update-ref", "-m", "modelreg: roll back", "HEAD", head, commit)
+        else:
+            self.git("update-ref", "-d", "HEAD", commit)
+
+    def stage_paths(self, paths: Sequence[str]) -> None:
+        """Make the real index match the working tree for exactly PATHS."""
+        self.git("update-index", "--add", "--remove", "--stdin", input="".join(f"{p}\n" for p in paths))
+
+    def restore_index(self, head: str | None, paths: Sequence[str]) -> None:
+        """Put the index entries of PATHS back to HEAD's (they matched HEAD before the change)."""
+        if head:
+            self.git("reset", "-q", head, "--", *paths, check=False)
+        else:
+            self.git("rm", "-q", "--cached", "--ignore-unmatch", "--", *paths, check=False)
+
+
+def identity_at(path: Path) -> Identity:
+    """Who git would record as the author of a commit made in PATH, and when (honours GIT_AUTHOR_*)."""
+    try:
+        ident = run_git(path, ["var", "GIT_AUTHOR_IDENT"]).strip()
+    except GitError as exc:
+        raise GitError(
+            "git does not know who you are: run `git config user.name \"Your Name\"` and "
+            "`git config user.email you@example.com`, then try again"
+        ) from exc
+    person, _, stamp = ident.rpartition(">")
+    email = person.partition("<")[2]
+    seconds = int(stamp.split()[0])
+    return Identity(email=email, when=datetime.fromtimestamp(seconds, tz=timezone.utc))
