@@ -1,0 +1,135 @@
+"""Shared fixtures: an isolated git environment, fresh registries, and ways to run modelreg.
+
+Every test runs with its own HOME and no global or system git config, with a pinned identity and
+pinned dates, so results never depend on the machine (CI may have no git identity at all).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from modelreg_cli.cli.app import app
+from modelreg_cli.service import Registry
+
+AUTHOR = "Ada Lovelace"
+EMAIL = "ada@example.com"
+DATE = "2026-10-01T12:00:00Z"
+SAMPLE_REGISTRY = Path(__file__).resolve().parent.parent / "sample-registry"
+
+
+@pytest.fixture(autouse=True)
+def git_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    home = tmp_path_factory.mktemp("home")
+    for key in list(os.environ):
+        if key.startswith(("GIT_", "MODELREG_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    set_identity(monkeypatch)
+    set_date(monkeypatch, DATE)
+    yield
+
+
+def set_identity(monkeypatch: pytest.MonkeyPatch, name: str = AUTHOR, email: str = EMAIL) -> None:
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", name)
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", email)
+
+
+def set_date(monkeypatch: pytest.MonkeyPatch, date: str) -> None:
+    monkeypatch.setenv("GIT_AUTHOR_DATE", date)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", date)
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in REPO and return stdout; fail the test on error."""
+    proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, f"git {' '.join(args)} failed: {proc.stderr}"
+    return proc.stdout
+
+
+def subjects(repo: Path) -> list[str]:
+    """Commit subjects, newest first."""
+    return git(repo, "log", "--format=%s").splitlines()
+
+
+@dataclass
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+
+
+Runner = Callable[..., Outcome]
+
+
+@pytest.fixture
+def cli(registry_path: Path) -> Runner:
+    """Run modelreg in-process against the test's registry; returns exit code, stdout, stderr."""
+
+    def run(*args: str, registry: Path | None = registry_path, input: str | None = None) -> Outcome:
+        argv = ["--registry", str(registry), *args] if registry is not None else list(args)
+        result = CliRunner().invoke(app, argv, input=input)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Outcome(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def modelreg_executable() -> str:
+    """The installed `modelreg` entry point of this Python environment."""
+    candidate = Path(sys.executable).parent / "modelreg"
+    found = str(candidate) if candidate.exists() else shutil.which("modelreg")
+    assert found, "the modelreg entry point is not installed: pip install -e ."
+    return found
+
+
+@pytest.fixture
+def sh(tmp_path: Path) -> Callable[..., Outcome]:
+    """Run the real `modelreg` entry point as a subprocess (cwd defaults to the test's folder)."""
+
+    def run(*args: str, cwd: Path = tmp_path, input: str | None = None) -> Outcome:
+        proc = subprocess.run([modelreg_executable(), *args], cwd=cwd, capture_output=True, text=True, input=input)
+        return Outcome(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+@pytest.fixture
+def registry_path(tmp_path: Path) -> Path:
+    """A new, empty registry at the top of its own git repository."""
+    root = tmp_path / "registry"
+    Registry.init(root)
+    return root
+
+
+@pytest.fixture
+def registry(registry_path: Path) -> Registry:
+    return Registry(registry_path)
+
+
+def snapshot(repo: Path) -> dict[str, object]:
+    """Everything a failed command must leave untouched: HEAD, index, and the working tree's status and files."""
+    files = {}
+    for path in sorted(repo.rglob("*")):
+        if ".git" in path.relative_to(repo).parts or not path.is_file():
+            continue
+        files[path.relative_to(repo).as_posix()] = path.read_bytes()
+    return {
+        "head": git(repo, "rev-parse", "HEAD"),
+        "index": git(repo, "ls-files", "--stage"),
+        "status": git(repo, "status", "--porcelain"),
+        "files": files,
+    }
