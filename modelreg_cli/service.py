@@ -7,7 +7,7 @@ everything as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,12 +124,12 @@ class Registry:
         sha256: str | None = None,
         lineage: Lineage | None = None,
         message: str | None = None,
-        progress: Callable[[int, int], Callable[[int], None] | None] | None = None,
+        progress: artifacts.ProgressFactory | None = None,
     ) -> ModelVersion:
         """Add the next version of NAME (creating the model if needed) pointing at SOURCE.
 
         A local file or folder SOURCE gets its sha256 and size recorded; PROGRESS, when given,
-        is called with the total size and returns a callback fed with bytes read.
+        is called with the total size and returns a callback fed with the bytes read.
         """
         stamp = self._store.stamp()
         artifact, stored_source = self._describe_source(source, sha256, progress)
@@ -146,7 +146,7 @@ class Registry:
         return ModelVersion(**manifest.model_dump(), aliases=sorted(request.aliases))
 
     def _describe_source(
-        self, source: str, sha256: str | None, progress: Callable[[int, int], Callable[[int], None] | None] | None
+        self, source: str, sha256: str | None, progress: artifacts.ProgressFactory | None
     ) -> tuple[Artifact | None, str]:
         expected = validate_sha256(sha256) if sha256 else None
         if not source.strip():
@@ -154,7 +154,7 @@ class Registry:
         local = artifacts.local_source(source, self._store.repo.toplevel)
         if local is None:
             return (Artifact(sha256=expected) if expected else None), source
-        callback = progress(artifacts.total_size(local.path), ) if progress else None
+        callback = progress(artifacts.total_size(local.path)) if progress else None
         artifact = artifacts.digest(local.path, callback)
         if expected and artifact.sha256 != expected:
             raise InvalidInputError(

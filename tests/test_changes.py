@@ -6,9 +6,8 @@ import pytest
 
 from modelreg_cli.core import changes
 from modelreg_cli.core.changes import RegisterRequest, Stamp
-from modelreg_cli.core.manifests import RegistryConfig
+from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionManifest
 from modelreg_cli.core.serialize import parse_document
-from modelreg_cli.core.manifests import ModelManifest, VersionManifest
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import ConflictError, InvalidInputError, NotFoundError
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EMAIL, Runner, git, set_date, set_identity, snapshot, subjects
 
 

@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from modelreg_cli.cli import labels, lifecycle, query
 from modelreg_cli.cli.common import DEBUG_ENV
 
+
+class ModelregGroup(TyperGroup):
+    """Usage errors as one line on stderr (exit 2), like every other error of modelreg."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        run = functools.partial(super().main, args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
+        if not standalone_mode:
+            return run()
+        try:
+            code = run()
+        except typer.Abort:
+            sys.stderr.write("error: aborted\n")
+            sys.exit(1)
+        except Exception as exc:
+            # typer's own Click raises its ClickException family here; it is not importable publicly
+            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+                raise
+            if type(exc).__name__ != "NoArgsIsHelpError":  # help was already printed
+                ctx = getattr(exc, "ctx", None)
+                hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+                sys.stderr.write(f"error: {exc.format_message().rstrip('.')}{hint}\n")
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=ModelregGroup,
     name="modelreg",
     help="A model registry in a git repository: versions, stages, aliases, and every change a commit.",
     no_args_is_help=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -114,7 +115,7 @@ def register(
 _PROGRESS_THRESHOLD = 64 << 20
 
 
-def _progress_bar(total: int):  # type: ignore[no-untyped-def]
+def _progress_bar(total: int) -> Callable[[int], None] | None:
     """A progress bar on stderr for hashing large artifacts at a terminal."""
     if total < _PROGRESS_THRESHOLD or not sys.stderr.isatty():
         return None

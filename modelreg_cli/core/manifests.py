@@ -5,7 +5,7 @@ Field order here is the key order on disk, so every change is a small, stable di
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -19,7 +19,7 @@ def _timestamp(value: Any) -> Any:
     # YAML reads an unquoted ISO timestamp as a datetime; keep one canonical text form.
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return format_timestamp(value)
     return value
 
@@ -41,7 +41,7 @@ Text = Annotated[str, BeforeValidator(_text)]
 
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with second precision: 2026-10-01T12:00:00Z."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _Document(BaseModel):

@@ -35,13 +35,16 @@ def parse_document(text: str | bytes, kind: type[Document], path: str) -> Docume
 def _describe(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "document"
-        if error["type"] == "extra_forbidden":
+        field = ".".join(str(part) for part in error["loc"])
+        reason = error["msg"].removeprefix("Value error, ")
+        if not field:
+            problems.append(reason)
+        elif error["type"] == "extra_forbidden":
             problems.append(f"unknown key '{field}'")
         elif error["type"] == "missing":
             problems.append(f"missing key '{field}'")
         else:
-            problems.append(f"{field}: {error['msg']}")
+            problems.append(f"{field}: {reason}")
     return "; ".join(problems)
 
 

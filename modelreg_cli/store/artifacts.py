@@ -20,6 +20,9 @@ from modelreg_cli.errors import InvalidInputError
 Progress = Callable[[int], None]
 """Called with the number of bytes just read."""
 
+ProgressFactory = Callable[[int], Progress | None]
+"""Called with the total size before hashing starts; returns the Progress to feed, or None."""
+
 _CHUNK = 1 << 20
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -76,7 +79,7 @@ def digest(path: Path, progress: Progress | None = None) -> Artifact:
 
 
 def _files(folder: Path) -> list[Path]:
-    found = []
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames.sort()
         found.extend(Path(dirpath) / name for name in filenames)

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from modelreg_cli.errors import DirtyError, GitError
@@ -149,4 +149,4 @@ def identity_at(path: Path) -> Identity:
     person, _, stamp = ident.rpartition(">")
     email = person.partition("<")[2]
     seconds = int(stamp.split()[0])
-    return Identity(email=email, when=datetime.fromtimestamp(seconds, tz=timezone.utc))
+    return Identity(email=email, when=datetime.fromtimestamp(seconds, tz=UTC))
