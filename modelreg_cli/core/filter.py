@@ -62,6 +62,10 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 class FilterError(ValueError):
     """A filter or order_by expression that cannot be parsed; the message is one line."""
 
+    def __init__(self, message: str) -> None:
+        # Messages quote the user's text, which may hold line breaks; keep them on one line.
+        super().__init__(message.replace("\r", "\\r").replace("\n", "\\n"))
+
 
 # --------------------------------------------------------------------------- tokens
 
@@ -172,7 +176,7 @@ def _read_segment(text: str, pos: int, bare: re.Pattern[str], word_start: int) -
 
 def _describe(token: Token) -> str:
     if token.kind == "eof":
-        return "end of filter"
+        return "end of input"
     if token.kind in ("string", "number"):
         return f"{token.kind} {token.text}"
     return f"'{token.text}'"
@@ -724,23 +728,24 @@ def _parse_order_clause(clause: str, target: Target) -> list[OrderKey]:
             raise _unexpected(token, f"expected a key: use {_ORDER_HINT[target]}")
         attribute, metric = _resolve_order_attribute(token, target)
         index += 1
-        descending = False
         direction = tokens[index]
-        if direction.kind == "word" and direction.text.upper() in ("ASC", "DESC"):
-            descending = direction.text.upper() == "DESC"
-            index += 1
-        keys.append(OrderKey(attribute, descending, metric))
+        has_direction = direction.kind == "word" and direction.text.upper() in ("ASC", "DESC")
+        keys.append(OrderKey(attribute, has_direction and direction.text.upper() == "DESC", metric))
+        index += 1 if has_direction else 0
         after = tokens[index]
         if after.kind == "eof":
             return keys
         if after.kind != "comma":
-            raise _unexpected(after, "expected ASC, DESC, ',' or end of clause")
+            expected = "',' or end of clause" if has_direction else "ASC, DESC, ',' or end of clause"
+            raise _unexpected(after, f"expected {expected}")
         index += 1
 
 
 def _resolve_order_attribute(token: Token, target: Target) -> tuple[OrderAttribute, str | None]:
     head = token.parts[0] if token.quoted_head else token.parts[0].lower()
-    if _KEYED.get(head) == "metrics" and len(token.parts) > 1:
+    if _KEYED.get(head) == "metrics":
+        if len(token.parts) == 1:
+            raise FilterError(f"key '{token.text}' at column {token.column} needs a metric name: metrics.KEY")
         return "metrics", ".".join(token.parts[1:])
     attribute = _ORDER_ATTRIBUTES.get(head) if len(token.parts) == 1 else None
     if attribute == "version_number" and target == "models":
@@ -772,31 +777,27 @@ def sort_entities(entities: Sequence[E], keys: Sequence[OrderKey], target: Targe
 
 
 def _sort_by(entities: list[E], key: OrderKey, target: Target) -> list[E]:
-    read = _sort_value_reader(key, target)
-    present: list[tuple[Any, E]] = []
-    missing: list[E] = []
-    for entity in entities:
-        value = read(entity)
-        if value is None:
-            missing.append(entity)
-        else:
-            present.append((value, entity))
-    present.sort(key=lambda pair: pair[0], reverse=key.descending)
-    return [entity for _, entity in present] + missing
+    values = _sort_values(entities, key, target)
+    # Sorting indices keyed by a precomputed list keeps the per-item work in C.
+    present = [index for index, value in enumerate(values) if value is not None]
+    present.sort(key=values.__getitem__, reverse=key.descending)
+    missing = [index for index, value in enumerate(values) if value is None]
+    return [entities[index] for index in present + missing]
 
 
-def _sort_value_reader(key: OrderKey, target: Target) -> Callable[[Mapping[str, Any]], Any]:
+def _sort_values(entities: list[E], key: OrderKey, target: Target) -> list[Any]:
+    """The value each entity sorts by under KEY; None when it has none."""
     if key.attribute == "name":
-        return lambda entity: entity.get("name")
+        return [entity.get("name") for entity in entities]
     if key.attribute == "version_number":
-        return lambda entity: entity.get("version")
+        return [entity.get("version") for entity in entities]
     if key.attribute in ("created_at", "last_updated"):
         entity_key = "created_at" if key.attribute == "created_at" else "updated_at"
-        return lambda entity: _timestamp_or_none(entity.get(entity_key))
+        return [_timestamp_or_none(entity.get(entity_key)) for entity in entities]
     metric = key.metric or ""
     if target == "models":
-        return lambda model: _best_metric(model, metric)
-    return lambda version: _metric_or_none(version, metric)
+        return [_best_metric(model, metric) for model in entities]
+    return [_metric_or_none(version, metric) for version in entities]
 
 
 def _timestamp_or_none(value: Any) -> datetime | None:
