@@ -34,8 +34,17 @@ def _metrics_text(metrics: dict[str, float]) -> str:
     return ", ".join(f"{key}={_number(value)}" for key, value in sorted(metrics.items())) or "-"
 
 
+def _minute(timestamp: str) -> str:
+    """2026-10-20T15:30:00Z -> 2026-10-20 15:30 (UTC), short enough for a table."""
+    return timestamp[:16].replace("T", " ")
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+
+
+# On a narrow terminal these columns fold onto more lines; the short ones stay whole.
+_FOLDING = {"Aliases", "Metrics", "Source"}
 
 
 def _table(*columns: str) -> Table:
@@ -44,7 +53,8 @@ def _table(*columns: str) -> Table:
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        folds = column in _FOLDING
+        table.add_column(column, no_wrap=not folds, overflow="fold", min_width=14 if folds else None)
     return table
 
 
@@ -58,16 +68,16 @@ def models_table(models: Sequence[RegisteredModel], stages: Sequence[str]) -> No
     for model in models:
         latest = str(model.latest_version) if model.latest_version is not None else "-"
         cells = [_versions_text(model.stages.get(stage, [])) for stage in shown]
-        table.add_row(model.name, latest, *cells, _aliases_text(model.aliases), model.updated_at)
+        table.add_row(model.name, latest, *cells, _aliases_text(model.aliases), _minute(model.updated_at))
     out.print(table)
 
 
 def versions_table(versions: Sequence[ModelVersion]) -> Table:
-    table = _table("Version", "Stage", "Aliases", "Source", "Metrics", "Created", "By")
+    table = _table("Version", "Stage", "Aliases", "Created", "Metrics", "Source")
     for version in versions:
         aliases = ", ".join(f"@{alias}" for alias in version.aliases) or "-"
-        table.add_row(str(version.version), version.stage, aliases, version.source,
-                      _metrics_text(version.metrics), version.created_at, version.created_by)
+        table.add_row(str(version.version), version.stage, aliases, version.created_at[:10],
+                      _metrics_text(version.metrics), version.source)
     return table
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from modelreg_cli.core import layout
@@ -157,24 +159,38 @@ class RegistryStore:
         repo_paths = {path: self._repo_path(path) for path in paths}
         writes = {repo_paths[path]: text.encode() for path, text in change.writes.items()}
         deletes = [repo_paths[path] for path in change.deletes]
-        head, commit = repo.commit(writes, deletes, change.commit_message())
+        head, commit = repo.build_commit(writes, deletes, change.commit_message())
         backups = {path: _read_or_none(self.root / path) for path in paths}
         try:
+            repo.move_head(head, commit, change.subject)
             for path, text in change.writes.items():
                 write_atomic(self.root / path, text.encode())
             for path in change.deletes:
                 _remove(self.root / path, stop=self.root)
             repo.stage_paths(list(repo_paths.values()))
         except BaseException:
-            for path, data in backups.items():
-                if data is None:
-                    _remove(self.root / path, stop=self.root)
-                else:
-                    write_atomic(self.root / path, data)
-            repo.move_head_back(head, commit)
-            repo.restore_index(head, list(repo_paths.values()))
+            self._roll_back(backups, head, commit, list(repo_paths.values()))
             raise
         return commit
+
+
+    def _roll_back(self, backups: dict[str, bytes | None], head: str | None, commit: str, repo_paths: list[str]) -> None:
+        """Put files, HEAD and index entries back. Every step is tried even if one fails, so a
+        failing disk cannot stop HEAD from going back."""
+        steps: list[Callable[[], None]] = []
+        for path, data in backups.items():
+            target = self.root / path
+            if data is None:
+                steps.append(functools.partial(_remove, target, self.root))
+            elif _read_or_none(target) != data:
+                steps.append(functools.partial(write_atomic, target, data))
+        steps.append(functools.partial(self.repo.move_head_back, head, commit))
+        steps.append(functools.partial(self.repo.restore_index, head, repo_paths))
+        for step in steps:
+            try:
+                step()
+            except Exception:  # noqa: S110 - keep undoing; the original error is re-raised by the caller
+                pass
 
 
 def _read_or_none(path: Path) -> bytes | None:
@@ -189,12 +205,20 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode git would
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _remove(path: Path, stop: Path) -> None:

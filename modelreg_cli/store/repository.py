@@ -96,8 +96,11 @@ class GitRepository:
             blobs[path] = stored.hexsha.decode()
         return blobs
 
-    def commit(self, writes: Mapping[str, bytes], deletes: Sequence[str], message: str) -> tuple[str | None, str]:
-        """Commit exactly WRITES and DELETES (repository paths) on top of HEAD; return (old, new) HEAD."""
+    def build_commit(self, writes: Mapping[str, bytes], deletes: Sequence[str], message: str) -> tuple[str | None, str]:
+        """A commit of exactly WRITES and DELETES (repository paths) on top of HEAD; return (HEAD, commit).
+
+        Nothing visible changes: HEAD, the index and the files stay as they are until move_head.
+        """
         head = self.head()
         blobs = self.write_blobs(writes)
         info = "".join(f"100644 {oid}\t{path}\n" for path, oid in blobs.items())
@@ -114,16 +117,18 @@ class GitRepository:
             Path(index_path).unlink(missing_ok=True)
         parents = ["-p", head] if head else []
         commit = self.git("commit-tree", tree, *parents, "-F", "-", input=message).strip()
-        subject = message.splitlines()[0]
-        self.git("update-ref", "-m", f"modelreg: {subject}", "HEAD", commit, head or ZERO_OID)
         return head, commit
 
+    def move_head(self, head: str | None, commit: str, reason: str) -> None:
+        """Point HEAD (or the branch it names) at COMMIT, only if it still points at HEAD."""
+        self.git("update-ref", "-m", f"modelreg: {reason}", "HEAD", commit, head or ZERO_OID)
+
     def move_head_back(self, head: str | None, commit: str) -> None:
-        """Undo update-ref: HEAD back to HEAD-before, only if it is still at COMMIT."""
+        """Undo move_head: HEAD back to HEAD-before, only if it is at COMMIT (else nothing to undo)."""
         if head:
-            self.git("update-ref", "-m", "modelreg: roll back", "HEAD", head, commit)
+            self.git("update-ref", "-m", "modelreg: roll back", "HEAD", head, commit, check=False)
         else:
-            self.git("update-ref", "-d", "HEAD", commit)
+            self.git("update-ref", "-d", "HEAD", commit, check=False)
 
     def stage_paths(self, paths: Sequence[str]) -> None:
         """Make the real index match the working tree for exactly PATHS."""
