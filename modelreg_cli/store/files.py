@@ -14,8 +14,9 @@ from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionMa
 from modelreg_cli.core.names import validate_model_name
 from modelreg_cli.core.serialize import dump_document, parse_document
 from modelreg_cli.core.state import ModelState
-from modelreg_cli.errors import ConflictError, GitError, ManifestError, NotFoundError
+from modelreg_cli.errors import ConflictError, GitError, InvalidInputError, ManifestError, NotFoundError
 from modelreg_cli.store.repository import GitRepository, identity_at
+from modelreg_cli.store.snapshot import GitTree, Snapshot, WorkingTree
 
 REGISTRY_ENV = "MODELREG_REGISTRY"
 
@@ -57,55 +58,62 @@ def _guards(paths: list[str]) -> list[str]:
 class RegistryStore:
     """A registry rooted at ROOT. Reads need no git; writes go through the repository holding it."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, snapshot: Snapshot | None = None) -> None:
         self.root = root
+        self.snapshot: Snapshot = snapshot or WorkingTree(root)
         self._repo: GitRepository | None = None
+
+    def at(self, revision: str) -> RegistryStore:
+        """The same registry as it was at REVISION (a commit id, branch, tag...), read-only."""
+        commit = self.repo.resolve_commit(revision)
+        return RegistryStore(self.root, GitTree(self.repo.toplevel, commit, self.repo.relative(self.root)))
+
+    @property
+    def read_only(self) -> bool:
+        return not isinstance(self.snapshot, WorkingTree)
 
     # reading ------------------------------------------------------------------
 
     def _read(self, relative: str) -> bytes:
-        try:
-            return (self.root / relative).read_bytes()
-        except FileNotFoundError:
-            raise NotFoundError(f"{relative} is missing from the registry at {self.root}") from None
+        data = self.snapshot.read(relative)
+        if data is None:
+            raise NotFoundError(f"{relative} is missing from the registry in {self.snapshot.label}")
+        return data
 
     def read_config(self) -> RegistryConfig:
         return parse_document(self._read(layout.CONFIG_FILE), RegistryConfig, layout.CONFIG_FILE)
 
     def model_names(self) -> list[str]:
         """Names of the models, from the folder names alone (no file is read)."""
-        models = self.root / layout.MODELS_DIR
-        try:
-            entries = list(os.scandir(models))
-        except FileNotFoundError:
-            return []
-        return sorted(entry.name for entry in entries if entry.is_dir() and not entry.name.startswith("."))
+        entries = self.snapshot.list_dir(layout.MODELS_DIR)
+        return sorted(name for name, is_dir in entries if is_dir and not name.startswith("."))
 
     def read_model(self, name: str) -> ModelState | None:
         """One model and its versions, or None when it does not exist."""
-        folder = self.root / layout.model_dir(name)
-        if name not in self.model_names() or not folder.is_dir():
+        if name not in self.model_names():
             return None
         model_path = layout.model_file(name)
-        if not (self.root / model_path).is_file():
-            raise ManifestError(model_path, "missing: every model folder needs a model.yaml")
-        model = parse_document(self._read(model_path), ModelManifest, model_path)
+        model = parse_document(self._read_model_file(model_path), ModelManifest, model_path)
         if model.name != name:
             raise ManifestError(model_path, f"name is {model.name!r} but the folder is {name!r}")
         state = ModelState(model)
-        versions = folder / layout.VERSIONS_DIR
-        if versions.is_dir():
-            for entry in os.scandir(versions):
-                number = layout.version_number_of(entry.name)
-                if number is None:
-                    continue
-                path = layout.version_file(name, number)
-                manifest = parse_document(self._read(path), VersionManifest, path)
-                if manifest.version != number or manifest.name != name:
-                    raise ManifestError(path, f"holds {manifest.name} version {manifest.version}, "
-                                              f"but its place says {name} version {number}")
-                state.versions[number] = manifest
+        for filename, is_dir in self.snapshot.list_dir(f"{layout.model_dir(name)}/{layout.VERSIONS_DIR}"):
+            number = None if is_dir else layout.version_number_of(filename)
+            if number is None:
+                continue
+            path = layout.version_file(name, number)
+            manifest = parse_document(self._read(path), VersionManifest, path)
+            if manifest.version != number or manifest.name != name:
+                raise ManifestError(path, f"holds {manifest.name} version {manifest.version}, "
+                                          f"but its place says {name} version {number}")
+            state.versions[number] = manifest
         return state
+
+    def _read_model_file(self, path: str) -> bytes:
+        data = self.snapshot.read(path)
+        if data is None:
+            raise ManifestError(path, "missing: every model folder needs a model.yaml")
+        return data
 
     def require_model(self, name: str) -> ModelState:
         validate_model_name(name)
@@ -149,10 +157,12 @@ class RegistryStore:
 
     def _repo_path(self, relative: str) -> str:
         prefix = self.repo.relative(self.root)
-        return relative if prefix in ("", ".") else f"{prefix}/{relative}"
+        return f"{prefix}/{relative}" if prefix else relative
 
     def apply(self, change: Change) -> str:
         """Write CHANGE as exactly one commit, or leave everything as it was; return the commit id."""
+        if self.read_only:
+            raise InvalidInputError(f"the registry in {self.snapshot.label} is read-only: drop --at to change it")
         repo = self.repo
         paths = change.paths
         repo.ensure_clean([self._repo_path(guard) for guard in _guards(paths)])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from modelreg_cli.errors import DirtyError, GitError
+from modelreg_cli.errors import DirtyError, GitError, NotFoundError
 from modelreg_cli.store.git import ZERO_OID, run_git
 
 
@@ -62,12 +62,20 @@ class GitRepository:
         out = self.git("rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         return out or None
 
+    def resolve_commit(self, revision: str) -> str:
+        """The commit id REVISION names, or a clear error."""
+        out = self.git("rev-parse", "--verify", "-q", "--end-of-options", f"{revision}^{{commit}}", check=False).strip()
+        if not out:
+            raise NotFoundError(f"no commit {revision!r} in the registry's repository: `git log` shows the commits")
+        return out
+
     def identity(self) -> Identity:
         return identity_at(self.toplevel)
 
     def relative(self, path: Path) -> str:
-        """PATH relative to the top of the repository, with forward slashes."""
-        return path.resolve().relative_to(self.toplevel.resolve()).as_posix()
+        """PATH relative to the top of the repository, with forward slashes ('' for the top itself)."""
+        relative = path.resolve().relative_to(self.toplevel.resolve()).as_posix()
+        return "" if relative == "." else relative
 
     def ensure_clean(self, pathspecs: Sequence[str]) -> None:
         """Refuse when any of PATHSPECS has staged, unstaged or untracked changes."""

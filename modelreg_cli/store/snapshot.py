@@ -1,0 +1,131 @@
+"""Where the registry's files are read from: the working tree, or a git revision.
+
+Reading goes through a Snapshot so every read-only operation works the same on the files on disk
+and on the registry as it was at any commit (time travel, diffs, checks of a pull request).
+Paths are relative to the registry root, with forward slashes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Protocol
+
+from modelreg_cli.errors import GitError
+from modelreg_cli.store.git import git_environment, run_git
+
+
+class Snapshot(Protocol):
+    label: str
+    """What the snapshot is, for messages: 'the working tree', 'revision 1a2b3c4'."""
+
+    def read(self, path: str) -> bytes | None:
+        """The file's bytes, or None when there is no such file."""
+
+    def list_dir(self, path: str) -> list[tuple[str, bool]]:
+        """(name, is_folder) of each entry of a folder; empty when there is no such folder."""
+
+    def blob_id(self, path: str) -> str | None:
+        """A content id of the file when cheaply known (git's blob id), for caches; else None."""
+
+
+class WorkingTree:
+    """The files on disk."""
+
+    label = "the working tree"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            return (self.root / path).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def list_dir(self, path: str) -> list[tuple[str, bool]]:
+        try:
+            with os.scandir(self.root / path) as entries:
+                return [(entry.name, entry.is_dir()) for entry in entries]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def blob_id(self, path: str) -> str | None:
+        return None
+
+
+class GitTree:
+    """The registry as it was at one commit, read from git's object database."""
+
+    def __init__(self, toplevel: Path, commit: str, prefix: str) -> None:
+        """PREFIX is the registry root relative to the repository top ('' at the top)."""
+        self.toplevel = toplevel
+        self.commit = commit
+        self.prefix = prefix.strip("/")
+        self.label = f"revision {commit[:12]}"
+        self._files: dict[str, str] | None = None
+        self._dirs: dict[str, set[tuple[str, bool]]] | None = None
+        self._cat: subprocess.Popen[bytes] | None = None
+
+    def _index(self) -> tuple[dict[str, str], dict[str, set[tuple[str, bool]]]]:
+        if self._files is None or self._dirs is None:
+            args = ["ls-tree", "-r", "-z", "--full-tree", self.commit]
+            if self.prefix:
+                args += ["--", self.prefix]
+            out = run_git(self.toplevel, args)
+            files: dict[str, str] = {}
+            dirs: dict[str, set[tuple[str, bool]]] = {}
+            cut = len(self.prefix) + 1 if self.prefix else 0
+            for entry in out.split("\0"):
+                if not entry:
+                    continue
+                meta, _, full = entry.partition("\t")
+                kind, oid = meta.split()[1:3]
+                if kind != "blob":
+                    continue
+                path = full[cut:]
+                files[path] = oid
+                parts = path.split("/")
+                for depth in range(len(parts)):
+                    parent = "/".join(parts[:depth])
+                    dirs.setdefault(parent, set()).add((parts[depth], depth < len(parts) - 1))
+            self._files, self._dirs = files, dirs
+        return self._files, self._dirs
+
+    def read(self, path: str) -> bytes | None:
+        oid = self._index()[0].get(path)
+        return None if oid is None else self._cat_file(oid)
+
+    def list_dir(self, path: str) -> list[tuple[str, bool]]:
+        return sorted(self._index()[1].get(path.strip("/"), set()))
+
+    def blob_id(self, path: str) -> str | None:
+        return self._index()[0].get(path)
+
+    def _cat_file(self, oid: str) -> bytes:
+        """One long-lived `git cat-file --batch` serves every read of this snapshot."""
+        if self._cat is None:
+            self._cat = subprocess.Popen(
+                ["git", "cat-file", "--batch"], cwd=self.toplevel, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                env=git_environment(),
+            )
+        assert self._cat.stdin is not None and self._cat.stdout is not None
+        self._cat.stdin.write(f"{oid}\n".encode())
+        self._cat.stdin.flush()
+        header = self._cat.stdout.readline().split()
+        if len(header) != 3:
+            raise GitError(f"git cat-file could not read object {oid}")
+        data = self._cat.stdout.read(int(header[2]))
+        self._cat.stdout.read(1)  # the newline after the contents
+        return data
+
+    def close(self) -> None:
+        if self._cat is not None:
+            if self._cat.stdin is not None:
+                self._cat.stdin.close()
+            self._cat.wait()
+            self._cat = None
+
+    def __del__(self) -> None:
+        self.close()
