@@ -43,11 +43,16 @@ class ChangeResult:
 class Registry:
     """A model registry in a git repository."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, _store: RegistryStore | None = None) -> None:
         """Open the registry at PATH, else $MODELREG_REGISTRY, else the nearest one upward from the cwd."""
-        self.root = find_registry_root(path)
-        self._store = RegistryStore(self.root)
+        self._store = _store or RegistryStore(find_registry_root(path))
+        self.root = self._store.root
         self._config: RegistryConfig | None = None
+
+    def at(self, point: str) -> Registry:
+        """The registry as it was at POINT: a git revision (commit, branch, tag, HEAD~3) or a date
+        (2026-10-01, 2026-10-01T12:00:00Z: the last commit at or before it). Read-only."""
+        return Registry(_store=self._store.at(point))
 
     @classmethod
     def init(cls, path: str | Path = ".") -> Registry:

@@ -33,7 +33,7 @@ def test_a_revision_reads_the_registry_as_it_was(registry_path: Path, cli: Runne
 def test_a_revision_is_read_only_and_must_exist(registry_path: Path, cli: Runner) -> None:
     cli("register", "fraud", "s3://m/1")
     store = RegistryStore(registry_path)
-    with pytest.raises(NotFoundError, match="no commit 'nope' in the registry's repository"):
+    with pytest.raises(NotFoundError, match="'nope' is neither a revision nor a date"):
         store.at("nope")
     from modelreg_cli.core import changes
 
@@ -61,3 +61,21 @@ def test_git_tree_in_a_subfolder_lists_and_reads(tmp_path: Path, cli: Runner) ->
     assert tree.list_dir("models/ghost") == []
     assert tree.blob_id("modelreg.yaml") == git(repo, "rev-parse", "HEAD:ml/registry/modelreg.yaml").strip()
     tree.close()
+
+
+def test_a_date_reads_the_last_commit_at_or_before_it(
+    registry_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import set_date
+    from modelreg_cli.service import Registry
+
+    set_date(monkeypatch, "2026-10-05T10:00:00Z")
+    cli("register", "fraud", "s3://m/1", "--alias", "champion")
+    set_date(monkeypatch, "2026-10-07T10:00:00Z")
+    cli("register", "fraud", "s3://m/2", "--alias", "champion")
+    registry = Registry(registry_path)
+    assert registry.at("2026-10-06").resolve("models:/fraud@champion").source == "s3://m/1"
+    assert registry.at("2026-10-07T10:00:00Z").resolve("models:/fraud@champion").source == "s3://m/2"
+    assert registry.resolve("models:/fraud@champion").source == "s3://m/2"
+    with pytest.raises(NotFoundError, match="the registry has no commit at or before 2026-01-01"):
+        registry.at("2026-01-01")

@@ -63,9 +63,9 @@ class RegistryStore:
         self.snapshot: Snapshot = snapshot or WorkingTree(root)
         self._repo: GitRepository | None = None
 
-    def at(self, revision: str) -> RegistryStore:
-        """The same registry as it was at REVISION (a commit id, branch, tag...), read-only."""
-        commit = self.repo.resolve_commit(revision)
+    def at(self, point: str) -> RegistryStore:
+        """The same registry as it was at POINT (a revision, or a date: see commit_at), read-only."""
+        commit = self.repo.commit_at(point)
         return RegistryStore(self.root, GitTree(self.repo.toplevel, commit, self.repo.relative(self.root)))
 
     @property

@@ -69,6 +69,22 @@ class GitRepository:
             raise NotFoundError(f"no commit {revision!r} in the registry's repository: `git log` shows the commits")
         return out
 
+    def commit_at(self, point: str) -> str:
+        """The commit for --at: a revision (id, branch, tag, HEAD~3), else a date or time
+        (2026-10-01, 2026-10-01T12:00:00Z), meaning the last commit of HEAD's first-parent
+        history made at or before it."""
+        out = self.git("rev-parse", "--verify", "-q", "--end-of-options", f"{point}^{{commit}}", check=False).strip()
+        if out:
+            return out
+        if not _looks_like_date(point):
+            raise NotFoundError(
+                f"{point!r} is neither a revision nor a date: give a commit, branch or tag, or a date like 2026-10-01"
+            )
+        found = self.git("rev-list", "-1", "--first-parent", f"--before={point}", "HEAD", check=False).strip()
+        if not found:
+            raise NotFoundError(f"the registry has no commit at or before {point}: its history starts later")
+        return found
+
     def identity(self) -> Identity:
         return identity_at(self.toplevel)
 
@@ -148,6 +164,14 @@ class GitRepository:
             self.git("reset", "-q", head, "--", *paths, check=False)
         else:
             self.git("rm", "-q", "--cached", "--ignore-unmatch", "--", *paths, check=False)
+
+
+def _looks_like_date(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def identity_at(path: Path) -> Identity:
