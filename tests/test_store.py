@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Runner, git
 from modelreg_cli.errors import InvalidInputError, NotFoundError
 from modelreg_cli.store.files import RegistryStore
 from modelreg_cli.store.snapshot import GitTree, WorkingTree
+
+from conftest import Runner, git
 
 
 def test_a_revision_reads_the_registry_as_it_was(registry_path: Path, cli: Runner) -> None:
@@ -66,8 +67,9 @@ def test_git_tree_in_a_subfolder_lists_and_reads(tmp_path: Path, cli: Runner) ->
 def test_a_date_reads_the_last_commit_at_or_before_it(
     registry_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conftest import set_date
     from modelreg_cli.service import Registry
+
+    from conftest import set_date
 
     set_date(monkeypatch, "2026-10-05T10:00:00Z")
     cli("register", "fraud", "s3://m/1", "--alias", "champion")
