@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 import modelreg_cli
-from conftest import git, subjects
 from modelreg_cli import ModelregError, ModelVersion, RegisteredModel, Registry
+
+from conftest import git, subjects
 
 
 def test_the_lifecycle_from_python(tmp_path: Path) -> None:
