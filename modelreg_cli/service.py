@@ -127,17 +127,19 @@ class Registry:
         stage: str | None = None,
         aliases: Iterable[str] = (),
         sha256: str | None = None,
+        size_bytes: int | None = None,
         lineage: Lineage | None = None,
         message: str | None = None,
         progress: artifacts.ProgressFactory | None = None,
     ) -> ModelVersion:
         """Add the next version of NAME (creating the model if needed) pointing at SOURCE.
 
-        A local file or folder SOURCE gets its sha256 and size recorded; PROGRESS, when given,
+        A local file or folder SOURCE gets its sha256 and size measured (SHA256 and SIZE_BYTES, when
+        given, must match); for a remote SOURCE they are recorded as given. PROGRESS, when given,
         is called with the total size and returns a callback fed with the bytes read.
         """
         stamp = self._store.stamp()
-        artifact, stored_source = self._describe_source(source, sha256, progress)
+        artifact, stored_source = self._describe_source(source, sha256, size_bytes, progress)
         request = changes.RegisterRequest(
             name=name, source=stored_source, metrics=dict(metrics or {}), params=dict(params or {}),
             tags=dict(tags or {}), run_id=run_id, description=description, stage=stage,
@@ -151,19 +153,27 @@ class Registry:
         return ModelVersion(**manifest.model_dump(), aliases=sorted(request.aliases))
 
     def _describe_source(
-        self, source: str, sha256: str | None, progress: artifacts.ProgressFactory | None
+        self, source: str, sha256: str | None, size_bytes: int | None, progress: artifacts.ProgressFactory | None
     ) -> tuple[Artifact | None, str]:
         expected = validate_sha256(sha256) if sha256 else None
+        if size_bytes is not None and size_bytes < 0:
+            raise InvalidInputError(f"size {size_bytes} is negative: give the artifact's size in bytes")
         if not source.strip():
             raise InvalidInputError("source is empty: give a path or a URI such as s3://bucket/model")
         local = artifacts.local_source(source, self._store.repo.toplevel)
         if local is None:
-            return (Artifact(sha256=expected) if expected else None), source
+            given = expected is not None or size_bytes is not None
+            return (Artifact(sha256=expected, size_bytes=size_bytes) if given else None), source
         callback = progress(artifacts.total_size(local.path)) if progress else None
         artifact = artifacts.digest(local.path, callback)
         if expected and artifact.sha256 != expected:
             raise InvalidInputError(
                 f"sha256 of {source} is {artifact.sha256}, not the {expected} given with --sha256: "
+                "check that this is the right artifact"
+            )
+        if size_bytes is not None and artifact.size_bytes != size_bytes:
+            raise InvalidInputError(
+                f"{source} has {artifact.size_bytes} bytes, not the {size_bytes} given with --size-bytes: "
                 "check that this is the right artifact"
             )
         return artifact, local.stored

@@ -159,6 +159,21 @@ def test_register_a_folder_inside_the_repo_stores_a_repo_relative_path(registry_
     assert git(registry_path, "status", "--porcelain") == "?? artifacts/\n"
 
 
+def test_register_records_a_given_digest_and_size_of_a_remote_source(registry_path: Path, cli: Runner) -> None:
+    result = cli("register", "fraud", "s3://m/1", "--sha256", "ab" * 32, "--size-bytes", "1234", "--json")
+    assert json.loads(result.stdout)["artifact"] == {"sha256": "ab" * 32, "size_bytes": 1234}
+
+
+def test_register_checks_a_given_size_of_a_local_file(registry_path: Path, tmp_path: Path, cli: Runner) -> None:
+    artifact = tmp_path / "model.bin"
+    artifact.write_bytes(b"xyz")
+    assert cli("register", "fraud", str(artifact), "--size-bytes", "3").code == 0
+    result = cli("register", "fraud", str(artifact), "--size-bytes", "4")
+    assert (result.code, result.stderr) == (
+        1, f"error: {artifact} has 3 bytes, not the 4 given with --size-bytes: check that this is the right artifact\n"
+    )
+
+
 def test_register_checks_a_given_sha256_of_a_local_file(registry_path: Path, tmp_path: Path, cli: Runner) -> None:
     artifact = tmp_path / "model.bin"
     artifact.write_bytes(b"x")

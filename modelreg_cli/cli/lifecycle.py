@@ -81,6 +81,10 @@ def register(
     sha256: Annotated[
         str | None, typer.Option("--sha256", help="The artifact's sha256 (checked for a local SOURCE).", show_default=False)
     ] = None,
+    size_bytes: Annotated[
+        int | None, typer.Option("--size-bytes", help="The artifact's size in bytes (checked for a local SOURCE).",
+                                 show_default=False)
+    ] = None,
     code_commit: Annotated[
         str | None, typer.Option("--code-commit", help="Lineage: the code commit that trained it.", show_default=False)
     ] = None,
@@ -104,7 +108,7 @@ def register(
     lineage = Lineage(code_commit=code_commit, datasets=dataset or [], parents=parent or [])
     version = open_registry(ctx, registry).register(
         name, source, metrics=metrics, params=params, tags=tags, run_id=run_id, description=description,
-        stage=stage, aliases=alias or [], sha256=sha256, lineage=lineage, message=message, progress=_progress_bar,
+        stage=stage, aliases=alias or [], sha256=sha256, size_bytes=size_bytes, lineage=lineage, message=message, progress=_progress_bar,
     )
     if json:
         print_json(version.model_dump(mode="json"))
