@@ -43,15 +43,11 @@ as() {  # as PERSON DATE ARGS...: run `modelreg ARGS` as PERSON@example.com at D
     "$MODELREG" --registry "$reg" "$@" >/dev/null
 }
 
-sizes=""
 register() {  # register PERSON DATE MODEL SOURCE SIZE|- [register options...]; SIZE - = no artifact known
-  local who=$1 when=$2 model=$3 source=$4 size=$5 version; shift 5
-  local sha=()
-  [ "$size" = - ] || sha=(--sha256 "$(hex "artifact $source")")
-  as "$who" "$when" register "$model" "$source" ${sha[@]+"${sha[@]}"} "$@"
-  version=$(sed -n 's/^last_version: //p' "$reg/models/$model/model.yaml")
-  [ "$size" = - ] || sizes="$sizes$model/versions/$version.yaml $size
-"
+  local who=$1 when=$2 model=$3 source=$4 size=$5; shift 5
+  local artifact=()
+  [ "$size" = - ] || artifact=(--sha256 "$(hex "artifact $source")" --size-bytes "$size")
+  as "$who" "$when" register "$model" "$source" ${artifact[@]+"${artifact[@]}"} "$@"
 }
 
 as tom.lindqvist 2026-06-01T08:30:00Z init "$reg"
@@ -208,13 +204,6 @@ register kenji.watanabe 2026-11-14T11:50:00Z $m hf://acme-nlp/support-intent-deb
   --param base_model=microsoft/deberta-v3-small --param epochs=4 --param learning_rate=2e-5 \
   --param batch_size=16 --param max_seq_length=256 --tag framework=transformers \
   --code-commit "$(commit si3)" --dataset $tickets/2026-11-01
-
-# The CLI records sha256 for a remote source but cannot know its size: fill in the sizes we know.
-printf '%s' "$sizes" | while read -r file size; do
-  [ -f "$reg/models/$file" ] || continue  # a version deleted since
-  sed "s/^  size_bytes: null\$/  size_bytes: $size/" "$reg/models/$file" >"$reg/models/$file.tmp"
-  mv "$reg/models/$file.tmp" "$reg/models/$file"
-done
 
 rm -rf "$out/models" "$out/modelreg.yaml"
 cp -R "$reg/modelreg.yaml" "$reg/models" "$out/"
