@@ -506,3 +506,16 @@ def test_registry_in_a_subfolder_of_a_repository(tmp_path: Path, cli: Runner) ->
     assert git(repo / "ml" / "registry", "show", "--name-only", "--format=", "HEAD").split() == [
         "ml/registry/models/fraud/model.yaml", "ml/registry/models/fraud/versions/1.yaml"
     ]
+
+
+def test_writes_read_only_the_model_they_change(registry_path: Path, cli: Runner) -> None:
+    """A broken manifest of another model does not matter to a write: nothing else is read."""
+    register(cli, "fraud", "s3://f")
+    register(cli, "churn", "s3://c")
+    (registry_path / "models/churn/versions/1.yaml").write_text("not: [valid\n")
+    git(registry_path, "commit", "-qam", "break churn by hand")
+    for args in (["register", "fraud", "s3://f2"], ["transition", "fraud", "2", "Staging"],
+                 ["alias", "set", "fraud", "champion", "2"], ["tag", "set", "fraud", "k", "v"]):
+        result = cli(*args)
+        assert result.code == 0, (args, result.stderr)
+    assert cli("list").stderr.startswith("error: models/churn/versions/1.yaml: line 2: invalid YAML")
