@@ -7,9 +7,11 @@ everything as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from modelreg_cli.core import changes
 from modelreg_cli.core.manifests import Artifact, Lineage, ModelVersion, RegisteredModel, RegistryConfig
@@ -40,6 +42,21 @@ class ChangeResult:
     subject: str
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _writes(method: Callable[Concatenate[Registry, P], R]) -> Callable[Concatenate[Registry, P], R]:
+    """Run a write under the registry's lock, from reading the model to committing the change."""
+
+    @functools.wraps(method)
+    def locked(self: Registry, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._store.transaction():
+            return method(self, *args, **kwargs)
+
+    return cast("Callable[Concatenate[Registry, P], R]", locked)
+
+
 class Registry:
     """A model registry in a git repository."""
 
@@ -48,6 +65,8 @@ class Registry:
         self._store = _store or RegistryStore(find_registry_root(path))
         self.root = self._store.root
         self._config: RegistryConfig | None = None
+        if _store is None:
+            self._store.recover()
 
     def at(self, point: str) -> Registry:
         """The registry as it was at POINT: a git revision (commit, branch, tag, HEAD~3) or a date
@@ -100,6 +119,7 @@ class Registry:
     def _model(self, name: str) -> ModelState:
         return self._store.require_model(name)
 
+    @_writes
     def create_model(
         self,
         name: str,
@@ -145,11 +165,12 @@ class Registry:
             tags=dict(tags or {}), run_id=run_id, description=description, stage=stage,
             aliases=tuple(aliases), artifact=artifact, lineage=lineage,
         )
-        state = self._store.read_model(name)
-        manifest, change = changes.register(
-            self.config, state, self._store.model_names(), request, stamp, message
-        )
-        self._commit(change)
+        with self._store.transaction():  # taken after hashing, which may be long, so others are not kept waiting
+            state = self._store.read_model(name)
+            manifest, change = changes.register(
+                self.config, state, self._store.model_names(), request, stamp, message
+            )
+            self._commit(change)
         return ModelVersion(**manifest.model_dump(), aliases=sorted(request.aliases))
 
     def _describe_source(
@@ -178,6 +199,7 @@ class Registry:
             )
         return artifact, local.stored
 
+    @_writes
     def transition(
         self, name: str, version: int, stage: str, archive_existing: bool = False, message: str | None = None
     ) -> TransitionResult:
@@ -189,30 +211,36 @@ class Registry:
         commit = self._commit(change)
         return TransitionResult(state.view_version(version), move.from_stage, move.to_stage, move.archived, commit)
 
+    @_writes
     def set_alias(self, name: str, alias: str, version: int, message: str | None = None) -> ChangeResult:
         state = self._model(name)
         return self._result(changes.set_alias(state, alias, version, self._store.stamp(), message),
                             f"{name}@{alias} already points at version {version}")
 
+    @_writes
     def delete_alias(self, name: str, alias: str, message: str | None = None) -> ChangeResult:
         state = self._model(name)
         return self._result(changes.delete_alias(state, alias, self._store.stamp(), message), "")
 
+    @_writes
     def set_tag(self, name: str, key: str, value: str, version: int | None = None,
                 message: str | None = None) -> ChangeResult:
         state = self._model(name)
         return self._result(changes.set_tag(state, key, value, self._store.stamp(), version, message),
                             f"tag {key} already has that value")
 
+    @_writes
     def delete_tag(self, name: str, key: str, version: int | None = None, message: str | None = None) -> ChangeResult:
         state = self._model(name)
         return self._result(changes.delete_tag(state, key, self._store.stamp(), version, message), "")
 
+    @_writes
     def describe(self, name: str, text: str, version: int | None = None, message: str | None = None) -> ChangeResult:
         state = self._model(name)
         return self._result(changes.describe(state, text, self._store.stamp(), version, message),
                             "the description is already that text")
 
+    @_writes
     def delete(self, name: str, version: int | None = None, message: str | None = None) -> ChangeResult:
         """Delete a version (and the aliases pointing at it), or the whole model."""
         state = self._model(name)
@@ -220,6 +248,7 @@ class Registry:
             return self._result(changes.delete_model(state, message), "")
         return self._result(changes.delete_version(state, version, self._store.stamp(), message), "")
 
+    @_writes
     def rename(self, old: str, new: str, message: str | None = None) -> ChangeResult:
         state = self._model(old)
         change = changes.rename(state, new, self._store.model_names(), self._store.stamp(), message)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from modelreg_cli.core import layout
@@ -15,6 +16,7 @@ from modelreg_cli.core.names import validate_model_name
 from modelreg_cli.core.serialize import dump_document, parse_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import ConflictError, GitError, InvalidInputError, ManifestError, NotFoundError
+from modelreg_cli.store import journal
 from modelreg_cli.store.repository import GitRepository, identity_at
 from modelreg_cli.store.snapshot import GitTree, Snapshot, WorkingTree
 
@@ -172,6 +174,7 @@ class RegistryStore:
         head, commit = repo.build_commit(writes, deletes, change.commit_message())
         backups = {path: _read_or_none(self.root / path) for path in paths}
         try:
+            journal.record(repo.git_dir, head, commit, list(repo_paths.values()))
             repo.move_head(head, commit, change.subject)
             for path, text in change.writes.items():
                 write_atomic(self.root / path, text.encode())
@@ -180,8 +183,38 @@ class RegistryStore:
             repo.stage_paths(list(repo_paths.values()))
         except BaseException:
             self._roll_back(backups, head, commit, list(repo_paths.values()))
+            journal.clear(repo.git_dir)
             raise
+        journal.clear(repo.git_dir)
         return commit
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the write lock for a whole read-decide-write, after finishing any killed write."""
+        git_dir = self.repo.git_dir
+        with journal.write_lock(git_dir):
+            self._finish_interrupted(git_dir)
+            yield
+
+    def recover(self) -> None:
+        """Finish a write that was killed half-way, if any (a cheap check when there is none)."""
+        git_dir = journal.find_git_dir(self.root)
+        if git_dir is None or journal.pending(git_dir) is None:
+            return
+        with journal.write_lock(git_dir):
+            self._finish_interrupted(git_dir)
+
+    def _finish_interrupted(self, git_dir: Path) -> None:
+        entry = journal.pending(git_dir)
+        if entry is None:
+            return
+        listed = entry.get("paths")
+        paths = [str(path) for path in listed] if isinstance(listed, list) else []
+        if paths and self.repo.head() in (entry.get("head"), entry.get("commit")):
+            self.repo.reset_paths_to_head(paths)
+        for leftover in git_dir.glob("modelreg-index-*"):
+            leftover.unlink(missing_ok=True)  # the private index of the killed writer
+        journal.clear(git_dir)
 
 
     def _roll_back(self, backups: dict[str, bytes | None], head: str | None, commit: str, repo_paths: list[str]) -> None:

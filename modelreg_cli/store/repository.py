@@ -158,6 +158,21 @@ class GitRepository:
         """Make the real index match the working tree for exactly PATHS."""
         self.git("update-index", "--add", "--remove", "--stdin", input="".join(f"{p}\n" for p in paths))
 
+    def reset_paths_to_head(self, paths: Sequence[str]) -> None:
+        """Make the index entries and files of PATHS exactly what HEAD has (finishing a killed write)."""
+        head = self.head()
+        existing: set[str] = set()
+        if head:
+            listed = self.git("ls-tree", "-r", "-z", "--name-only", "--full-tree", head, "--", *paths)
+            existing = {path for path in listed.split("\0") if path}
+        if head and existing:
+            self.git("checkout", "-q", head, "--", *sorted(existing))
+        gone = [path for path in paths if path not in existing]
+        if gone:
+            self.git("rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
+            for path in gone:
+                (self.toplevel / path).unlink(missing_ok=True)
+
     def restore_index(self, head: str | None, paths: Sequence[str]) -> None:
         """Put the index entries of PATHS back to HEAD's (they matched HEAD before the change)."""
         if head:
