@@ -8,19 +8,24 @@ everything as it was.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
 
 from modelreg_cli.core import changes
+from modelreg_cli.core.events import HistoryEntry, RegistryDiff
 from modelreg_cli.core.manifests import Artifact, Lineage, ModelVersion, RegisteredModel, RegistryConfig
 from modelreg_cli.core.names import canonical_stage, validate_sha256
+from modelreg_cli.core.search import DEFAULT_MAX_RESULTS, SearchPage
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.core.uri import ModelURI, parse_model_uri
 from modelreg_cli.errors import InvalidInputError
 from modelreg_cli.store import artifacts
-from modelreg_cli.store.files import RegistryStore, find_registry_root, init_registry
+from modelreg_cli.store.files import RegistryStore, init_registry, open_store
+
+if TYPE_CHECKING:
+    from modelreg_cli.core.compare import VersionComparison
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,15 @@ def _writes(method: Callable[Concatenate[Registry, P], R]) -> Callable[Concatena
 class Registry:
     """A model registry in a git repository."""
 
-    def __init__(self, path: str | Path | None = None, *, _store: RegistryStore | None = None) -> None:
-        """Open the registry at PATH, else $MODELREG_REGISTRY, else the nearest one upward from the cwd."""
-        self._store = _store or RegistryStore(find_registry_root(path))
+    def __init__(
+        self, path: str | Path | None = None, *, offline: bool = False, _store: RegistryStore | None = None
+    ) -> None:
+        """Open the registry at PATH, else $MODELREG_REGISTRY, else the nearest one upward from the cwd.
+
+        PATH may be a git URL (git+https://host/org/registry.git, file:///srv/registry.git): the
+        registry is then read, read-only, from a cached mirror fetched now (not when OFFLINE).
+        """
+        self._store = _store or open_store(path, offline)
         self.root = self._store.root
         self._config: RegistryConfig | None = None
         if _store is None:
@@ -88,8 +99,10 @@ class Registry:
     # reading ------------------------------------------------------------------
 
     def list_models(self) -> list[RegisteredModel]:
+        from modelreg_cli.core.search import registered_model
+
         stages = self.config.stages
-        return [state.view(stages) for state in self._store.read_models()]
+        return [registered_model(documents, stages) for documents in self._store.read_documents()]
 
     def get_model(self, name: str, with_versions: bool = True) -> RegisteredModel:
         return self._store.require_model(name).view(self.config.stages, with_versions=with_versions)
@@ -97,19 +110,123 @@ class Registry:
     def get_version(self, name: str, version: int) -> ModelVersion:
         return self._store.require_model(name).view_version(version)
 
-    def versions(self, name: str, stage: str | None = None) -> list[ModelVersion]:
+    def versions(self, name: str, stage: str | Sequence[str] | None = None) -> list[ModelVersion]:
+        """The versions of NAME, lowest first; only those in STAGE (one stage or several) when given."""
         state = self._store.require_model(name)
         numbers = sorted(state.versions)
         if stage is not None:
-            wanted = canonical_stage(stage, self.config.stages)
-            numbers = state.holders(wanted)
+            wanted = set(self._stages([stage] if isinstance(stage, str) else stage))
+            numbers = [n for n in numbers if state.versions[n].stage in wanted]
         return [state.view_version(n) for n in numbers]
+
+    def latest_versions(self, name: str, stages: Sequence[str] = ()) -> list[ModelVersion]:
+        """The highest version in each of STAGES (every configured stage when none are given),
+        in the order of the stages; a stage no version holds is left out. MLflow's
+        get_latest_versions."""
+        state = self._store.require_model(name)
+        found = []
+        for stage in self._stages(stages) if stages else self.config.stages:
+            holders = state.holders(stage)
+            if holders:
+                found.append(state.view_version(holders[-1]))
+        return found
+
+    def _stages(self, stages: Sequence[str]) -> list[str]:
+        """The configured spelling of each stage, each once, in the order given."""
+        return list(dict.fromkeys(canonical_stage(stage, self.config.stages) for stage in stages))
+
+    def compare(self, name: str, versions: Sequence[int | str]) -> VersionComparison:
+        """VERSIONS of NAME side by side (the first is the baseline): see core/compare.py."""
+        from modelreg_cli.core.compare import check_versions, compare_versions
+        from modelreg_cli.core.names import parse_version
+
+        numbers = [parse_version(version) for version in versions]
+        check_versions(numbers)
+        state = self._store.require_model(name)
+        return compare_versions(state.name, [state.view_version(number) for number in numbers])
+
+    # searching ----------------------------------------------------------------
+
+    def search_models(
+        self,
+        filter: str | None = None,
+        order_by: Sequence[str] = (),
+        max_results: int = DEFAULT_MAX_RESULTS,
+        page_token: str | None = None,
+    ) -> SearchPage[RegisteredModel]:
+        """Registered models matching FILTER (MLflow's search_registered_models, and more: see
+        docs/search.md), ordered by ORDER_BY ("name", "last_updated DESC", "metrics.auc DESC",
+        ...; default name), MAX_RESULTS a page; pass the page's next_page_token for the next one."""
+        from modelreg_cli.core import search
+        from modelreg_cli.store.cache import collection_paused
+
+        documents = {found.name: found for found in self._store.read_documents()}
+        with collection_paused():
+            entities = [search.model_entity(found) for found in documents.values()]
+            page = search.search(entities, "models", filter, order_by, max_results, page_token)
+        stages = self.config.stages
+        items = [search.registered_model(documents[entity["name"]], stages) for entity in page.items]
+        return SearchPage(items, page.next_page_token)
+
+    def search_versions(
+        self,
+        filter: str | None = None,
+        order_by: Sequence[str] = (),
+        max_results: int = DEFAULT_MAX_RESULTS,
+        page_token: str | None = None,
+    ) -> SearchPage[ModelVersion]:
+        """Versions matching FILTER (MLflow's search_model_versions, and more: see docs/search.md),
+        ordered by ORDER_BY (default: newest first), MAX_RESULTS a page; pass the page's
+        next_page_token for the next one."""
+        from modelreg_cli.core import search
+        from modelreg_cli.store.cache import collection_paused
+
+        documents = self._store.read_documents()
+        with collection_paused():
+            entities = [entity for found in documents for entity in search.version_entities(found)]
+            page = search.search(entities, "versions", filter, order_by, max_results, page_token)
+        items = [ModelVersion.model_validate({"aliases": [], **entity}) for entity in page.items]
+        return SearchPage(items, page.next_page_token)
 
     def resolve(self, uri: str | ModelURI) -> ModelVersion:
         """The version a models:/ URI points at."""
         parsed = parse_model_uri(uri) if isinstance(uri, str) else uri
         state = self._store.require_model(parsed.name)
         return state.view_version(state.select(parsed, self.config.stages))
+
+    # history ------------------------------------------------------------------
+
+    def history(
+        self,
+        name: str | None = None,
+        version: int | None = None,
+        *,
+        alias: str | None = None,
+        stage: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        max_count: int | None = None,
+    ) -> list[HistoryEntry]:
+        """The audit history, newest first: each commit that changed the registry (or model NAME,
+        through its renames) with its events, keeping the events about VERSION, ALIAS and STAGE
+        (all of those given) and commits landed between SINCE and UNTIL (dates or times)."""
+        from modelreg_cli.core.names import validate_model_name
+        from modelreg_cli.store import history
+
+        if name is not None:
+            validate_model_name(name)
+        wanted = canonical_stage(stage, self.config.stages) if stage is not None else None
+        found = history.read_history(self._store, name, version, alias, wanted, since, until, max_count)
+        if not found and name is not None and since is None and until is None:
+            self._store.require_model(name)  # say so when the name was never a model of this history
+        return found
+
+    def diff(self, base: str | None = None, head: str | None = None) -> RegistryDiff:
+        """The events from BASE to HEAD (revisions or dates; default: HEAD to the working tree; BASE
+        may be A..B or A...B), with each promotion beside the version it replaces."""
+        from modelreg_cli.store import history
+
+        return history.registry_diff(self._store, base, head)
 
     # writing ------------------------------------------------------------------
 
@@ -252,6 +369,34 @@ class Registry:
     def rename(self, old: str, new: str, message: str | None = None) -> ChangeResult:
         state = self._model(old)
         change = changes.rename(state, new, self._store.model_names(), self._store.stamp(), message)
+        return self._result(change, "")
+
+    @_writes
+    def rollback(
+        self,
+        name: str,
+        *,
+        stage: str | None = None,
+        alias: str | None = None,
+        to: int | None = None,
+        message: str | None = None,
+    ) -> ChangeResult:
+        """Put STAGE (or ALIAS) back on the version that held it before, from history, or on TO:
+        one commit naming the commit it undoes. For a stage, the current holders go to Archived."""
+        from modelreg_cli.store.history import find_rollback
+
+        state = self._model(name)
+        wanted = canonical_stage(stage, self.config.stages) if stage is not None else None
+        changes.check_rollback(self.config, state, wanted, alias, to)
+        found = find_rollback(self._store, state, wanted, alias, to)
+        if found.version is None:
+            raise changes.nothing_to_roll_back(state, wanted or f"@{alias}", found.undone is not None, found.deleted)
+        undone = changes.Undone(found.undone.id, found.undone.subject) if found.undone else None
+        stamp = self._store.stamp()
+        if wanted is not None:
+            change = changes.rollback_stage(self.config, state, wanted, found.version, stamp, undone, message)
+        else:
+            change = changes.rollback_alias(state, str(alias), found.version, stamp, undone, message)
         return self._result(change, "")
 
     def _result(self, change: changes.Change | None, unchanged: str) -> ChangeResult:

@@ -78,7 +78,7 @@ Runner = Callable[..., Outcome]
 def cli(registry_path: Path) -> Runner:
     """Run modelreg in-process against the test's registry; returns exit code, stdout, stderr."""
 
-    def run(*args: str, registry: Path | None = registry_path, input: str | None = None) -> Outcome:
+    def run(*args: str, registry: Path | str | None = registry_path, input: str | None = None) -> Outcome:
         argv = ["--registry", str(registry), *args] if registry is not None else list(args)
         result = CliRunner().invoke(app, argv, input=input)
         if result.exception and not isinstance(result.exception, SystemExit):

@@ -6,14 +6,13 @@ import functools
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from modelreg_cli.cli import labels, lifecycle, query
-from modelreg_cli.cli.common import DEBUG_ENV
+from modelreg_cli.cli import history, labels, lifecycle, query, search
+from modelreg_cli.cli.common import DEBUG_ENV, RegistryOption
 
 
 class ModelregGroup(TyperGroup):
@@ -64,18 +63,18 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    registry: Annotated[
-        Path | None,
-        typer.Option("--registry", "-R", help="Registry folder (default: $MODELREG_REGISTRY, else the nearest "
-                     "folder upward holding modelreg.yaml).", show_default=False),
-    ] = None,
+    registry: RegistryOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="With a registry URL: use the cached copy, do not fetch "
+                           "(also $MODELREG_OFFLINE=1).")
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
     version: Annotated[
         bool, typer.Option("--version", help="Print the version and exit.", callback=_show_version, is_eager=True)
     ] = False,
 ) -> None:
     """A model registry in a git repository: versions, stages, aliases, and every change a commit."""
-    ctx.obj = {"registry": registry}
+    ctx.obj = {"registry": registry, "offline": offline}
     if debug:
         os.environ[DEBUG_ENV] = "1"
 
@@ -93,6 +92,11 @@ app.command("list")(query.list_models)
 app.command()(query.show)
 app.command()(query.versions)
 app.command()(query.resolve)
+app.command()(search.search)
+app.command()(search.compare)
+app.command()(history.log)
+app.command()(history.diff)
+app.command()(history.rollback)
 
 
 def main() -> None:

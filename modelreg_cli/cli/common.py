@@ -7,7 +7,6 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -18,11 +17,12 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 RegistryOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--registry",
         "-R",
-        help="Registry folder (default: $MODELREG_REGISTRY, else the nearest folder upward holding modelreg.yaml).",
+        help="Registry folder, or a git URL to read it from (git+https://host/org/registry.git). Default: "
+        "$MODELREG_REGISTRY, else the nearest folder upward holding modelreg.yaml.",
         show_default=False,
     ),
 ]
@@ -34,15 +34,30 @@ VersionOption = Annotated[
     str | None, typer.Option("--version", help="Act on this version instead of the model.", show_default=False)
 ]
 
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="Answer as of this git revision (commit, branch, tag, HEAD~3) or date "
+                 "(2026-10-01 means the end of that day; UTC unless an offset is given).", show_default=False),
+]
+
 DEBUG_ENV = "MODELREG_DEBUG"
+OFFLINE_ENV = "MODELREG_OFFLINE"
 
 
-def open_registry(ctx: typer.Context, registry: Path | None) -> Registry:
+def open_registry(ctx: typer.Context, registry: str | None) -> Registry:
     """The registry named after the command, else before it, else found from the environment."""
     from modelreg_cli.service import Registry
 
-    chosen = registry if registry is not None else (ctx.obj or {}).get("registry")
-    return Registry(chosen)
+    options = ctx.obj or {}
+    chosen = registry if registry is not None else options.get("registry")
+    offline = bool(options.get("offline")) or os.environ.get(OFFLINE_ENV, "") not in ("", "0")
+    return Registry(chosen, offline=offline)
+
+
+def open_registry_at(ctx: typer.Context, registry: str | None, at: str | None) -> Registry:
+    """The registry as open_registry finds it, or its read-only view as of AT (--at)."""
+    opened = open_registry(ctx, registry)
+    return opened.at(at) if at is not None else opened
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -1,4 +1,4 @@
-"""Commands that only read: list, show, versions, resolve."""
+"""Commands that only read: list, show, versions, resolve (each also as of a past revision or date, --at)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,22 @@ from typing import Annotated
 
 import typer
 
-from modelreg_cli.cli.common import JsonOption, RegistryOption, handle_errors, open_registry, print_json
+from modelreg_cli.cli.common import (
+    AtOption,
+    JsonOption,
+    RegistryOption,
+    handle_errors,
+    open_registry_at,
+    print_json,
+)
 
 
 @handle_errors
-def list_models(ctx: typer.Context, registry: RegistryOption = None, json: JsonOption = False) -> None:
+def list_models(ctx: typer.Context, registry: RegistryOption = None, json: JsonOption = False, at: AtOption = None) -> None:
     """Every model: latest version, which version holds each stage, aliases, last update."""
     from modelreg_cli.cli import render
 
-    reg = open_registry(ctx, registry)
+    reg = open_registry_at(ctx, registry, at)
     models = reg.list_models()
     if json:
         print_json([model.model_dump(mode="json", exclude={"versions"}) for model in models])
@@ -28,12 +35,13 @@ def show(
     target: Annotated[str, typer.Argument(help="A model name, or a model URI such as models:/NAME/3 for one version.")],
     registry: RegistryOption = None,
     json: JsonOption = False,
+    at: AtOption = None,
 ) -> None:
     """Show a model with its versions, or one version in full."""
     from modelreg_cli.cli import render
     from modelreg_cli.core.uri import is_model_uri
 
-    reg = open_registry(ctx, registry)
+    reg = open_registry_at(ctx, registry, at)
     if is_model_uri(target):
         version = reg.resolve(target)
         if json:
@@ -52,18 +60,29 @@ def show(
 def versions(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name.")],
-    stage: Annotated[str | None, typer.Option("--stage", help="Only versions in this stage.", show_default=False)] = None,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option("--stage", help="Only versions in this stage (any case); repeat for several.", show_default=False),
+    ] = None,
+    latest: Annotated[
+        bool,
+        typer.Option("--latest", help="Only the highest version in each stage given with --stage (every stage "
+                     "without --stage), like MLflow's get_latest_versions."),
+    ] = False,
     registry: RegistryOption = None,
     json: JsonOption = False,
+    at: AtOption = None,
 ) -> None:
     """List the versions of a model."""
     from modelreg_cli.cli import render
 
-    found = open_registry(ctx, registry).versions(name, stage)
+    reg = open_registry_at(ctx, registry, at)
+    stages = stage or []
+    found = reg.latest_versions(name, stages) if latest else reg.versions(name, stages or None)
     if json:
         print_json([version.model_dump(mode="json") for version in found])
     else:
-        where = f" in stage {stage}" if stage else ""
+        where = f" in stage {' or '.join(stages)}" if stages else ""
         render.print_versions(found, f"{name} has no versions{where}.")
 
 
@@ -73,9 +92,10 @@ def resolve(
     uri: Annotated[str, typer.Argument(help="models:/NAME/3, models:/NAME@ALIAS, models:/NAME/STAGE or models:/NAME/latest.")],
     registry: RegistryOption = None,
     json: JsonOption = False,
+    at: AtOption = None,
 ) -> None:
     """Print the source of the version a model URI points at (--json: the whole manifest)."""
-    version = open_registry(ctx, registry).resolve(uri)
+    version = open_registry_at(ctx, registry, at).resolve(uri)
     if json:
         print_json(version.model_dump(mode="json"))
     else:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from modelreg_cli.core.compare import VersionComparison
     from modelreg_cli.core.manifests import ModelVersion, RegisteredModel
 
 
@@ -143,3 +144,65 @@ def _mapping(out: Console, label: str, values: dict[str, str]) -> None:
     _field(out, label, "")
     for key, value in sorted(values.items()):
         out.print(f"  {key}: {value}", markup=False)
+
+
+# search and compare ---------------------------------------------------------------------------
+
+
+def search_models_table(models: Sequence[RegisteredModel], stages: Sequence[str]) -> None:
+    if not models:
+        console().print("No models match.")
+        return
+    models_table(models, stages)
+
+
+def search_versions_table(versions: Sequence[ModelVersion]) -> None:
+    out = console()
+    if not versions:
+        out.print("No versions match.")
+        return
+    table = _table("Model", "Version", "Stage", "Aliases", "Created", "Metrics", "Source")
+    for version in versions:
+        aliases = ", ".join(f"@{alias}" for alias in version.aliases) or "-"
+        table.add_row(version.name, str(version.version), version.stage, aliases, version.created_at[:10],
+                      _metrics_text(version.metrics), version.source)
+    out.print(table)
+
+
+def next_page_hint(token: str | None) -> None:
+    if token is not None:
+        console().print(f"More results: add --page-token {token}", markup=False)
+
+
+def comparison_table(comparison: VersionComparison) -> None:
+    """One row per attribute, one column per version; rows that differ are marked with * (and
+    highlighted on a terminal), metrics show the change from the first version."""
+    from rich.text import Text
+
+    out = console()
+    numbers = comparison.numbers
+    out.print(Text.assemble((comparison.name, "bold"), f": versions {', '.join(map(str, numbers))} "
+                            f"(* marks rows that differ; metric changes are from version {numbers[0]})"))
+    table = _table("", "Key", *(str(number) for number in numbers))
+    for row in comparison.rows:
+        cells = [_compared_value(value) for value in row.values]
+        if row.key == "aliases":
+            cells = [cell if cell == "-" else ", ".join(f"@{alias}" for alias in cell.split(", ")) for cell in cells]
+        if row.deltas is not None:
+            cells = [cell if delta is None else f"{cell} ({_signed(delta)})" for cell, delta in zip(cells, row.deltas, strict=True)]
+        table.add_row("*" if row.differs else "", row.key, *cells, style="bold yellow" if row.differs else None)
+    out.print(table)
+
+
+def _compared_value(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, float):
+        return _number(value)
+    return str(value)
+
+
+def _signed(delta: float) -> str:
+    return "±0" if delta == 0 else f"{'+' if delta > 0 else ''}{_number(delta)}"

@@ -21,7 +21,7 @@ from modelreg_cli.core.manifests import (
 from modelreg_cli.core.names import canonical_stage, validate_alias, validate_key, validate_model_name
 from modelreg_cli.core.serialize import dump_document
 from modelreg_cli.core.state import ModelState
-from modelreg_cli.errors import ConflictError, InvalidInputError, NotFoundError
+from modelreg_cli.errors import ConflictError, InvalidInputError, NotFoundError, UsageError
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Change:
     deletes: list[str] = field(default_factory=list)
     version: int | None = None
     message: str | None = None
+    trailers: dict[str, str] = field(default_factory=dict)
 
     @property
     def paths(self) -> list[str]:
@@ -57,6 +58,7 @@ class Change:
             trailers.append(f"Modelreg-Model: {self.model}")
         if self.version is not None:
             trailers.append(f"Modelreg-Version: {self.version}")
+        trailers += [f"Modelreg-{key}: {value}" for key, value in self.trailers.items()]
         parts.append("\n".join(trailers))
         return "\n\n".join(parts) + "\n"
 
@@ -357,3 +359,120 @@ def rename(
     deletes = [path for path in deletes if path not in writes]
     return Change("rename", new_name, f"rename model {old_name} -> {new_name}", writes=writes, deletes=deletes,
                   message=message)
+
+
+# rollback ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Undone:
+    """The commit a rollback undoes: the last change of the stage or alias."""
+
+    commit: str
+    subject: str
+
+
+def check_rollback(config: RegistryConfig, state: ModelState, stage: str | None, alias: str | None,
+                   to: int | None) -> None:
+    """Refuse a rollback that cannot be made, before its history is searched."""
+    if (stage is None) == (alias is None):
+        raise UsageError("give exactly one of --stage STAGE or --alias ALIAS: what to roll back")
+    if stage is not None:
+        canonical = canonical_stage(stage, config.stages)
+        if canonical == config.initial_stage or canonical.lower() == "archived":
+            raise InvalidInputError(
+                f"{canonical} is where versions start or end, not a stage to roll back: roll back the stage a "
+                "version was promoted to (e.g. Production)"
+            )
+    if alias is not None:
+        validate_alias(alias)
+    if to is not None:
+        _existing(state, to)
+
+
+def _existing(state: ModelState, number: int) -> VersionManifest:
+    if number not in state.versions and 1 <= number <= state.model.last_version:
+        raise NotFoundError(
+            f"version {number} of {state.name!r} was deleted: roll back to a version that exists "
+            f"(`modelreg versions {state.name}` lists them)"
+        )
+    return state.version(number)
+
+
+def nothing_to_roll_back(state: ModelState, what: str, changed: bool, deleted: list[int]) -> NotFoundError:
+    """The refusal when history holds no earlier holder of WHAT (a stage, or '@alias') to go back to;
+    CHANGED tells whether WHAT ever changed at all, DELETED the earlier holders that are gone."""
+    if deleted:
+        earlier = ", ".join(f"v{n}" for n in deleted)
+        return NotFoundError(
+            f"nothing to roll back to: the earlier holders of {state.name} {what} ({earlier}) were deleted; "
+            "pass --to VERSION to choose a version"
+        )
+    if not changed:
+        return NotFoundError(
+            f"nothing to roll back to: no version of {state.name!r} has ever held {what}; "
+            "pass --to VERSION to choose a version"
+        )
+    return NotFoundError(
+        f"nothing to roll back to: no other version of {state.name!r} has held {what}; "
+        "pass --to VERSION to choose a version"
+    )
+
+
+def rollback_stage(
+    config: RegistryConfig,
+    state: ModelState,
+    stage: str,
+    target: int,
+    stamp: Stamp,
+    undone: Undone | None = None,
+    message: str | None = None,
+) -> Change:
+    """Give STAGE back to version TARGET: it alone holds the stage afterwards, the current holders
+    go to Archived (as `transition --archive-existing` does), all in one commit."""
+    stage = canonical_stage(stage, config.stages)
+    manifest = _existing(state, target)
+    holders = state.holders(stage)
+    if holders == [target]:
+        raise ConflictError(f"version {target} of {state.name!r} already holds {stage}: nothing to roll back")
+    displaced = [n for n in holders if n != target]
+    archived = archive_stage(config) if displaced else ""
+    writes: dict[str, str] = {}
+    if manifest.stage != stage:
+        manifest.stage = stage
+        manifest.updated_at = stamp.when
+        writes.update(_version_write(manifest))
+    for other in displaced:
+        holder = state.version(other)
+        holder.stage = archived
+        holder.updated_at = stamp.when
+        writes.update(_version_write(holder))
+    was = ", ".join(f"v{n}" for n in displaced) or "none"
+    subject = f"rollback {state.name} {stage}: {was} -> v{target}"
+    return _rollback_change(state, subject, writes, target, undone, message)
+
+
+def rollback_alias(
+    state: ModelState, alias: str, target: int, stamp: Stamp, undone: Undone | None = None, message: str | None = None
+) -> Change:
+    """Point ALIAS back at version TARGET (restoring it when it was removed), in one commit."""
+    validate_alias(alias)
+    _existing(state, target)
+    previous = state.model.aliases.get(alias)
+    if previous == target:
+        raise ConflictError(f"{state.name}@{alias} already points at version {target}: nothing to roll back")
+    state.model.aliases = {**state.model.aliases, alias: target}
+    state.model.updated_at = stamp.when
+    was = f"v{previous}" if previous is not None else "none"
+    subject = f"rollback {state.name}@{alias}: {was} -> v{target}"
+    return _rollback_change(state, subject, _model_writes(state), target, undone, message)
+
+
+def _rollback_change(state: ModelState, subject: str, writes: dict[str, str], target: int, undone: Undone | None,
+                     message: str | None) -> Change:
+    body = [f"Undoes {undone.commit} ({undone.subject})."] if undone else []
+    if message and message.strip():
+        body.append(message.strip())
+    trailers = {"Undoes": undone.commit} if undone else {}
+    return Change("rollback", state.name, subject, writes=writes, version=target,
+                  message="\n\n".join(body) or None, trailers=trailers)

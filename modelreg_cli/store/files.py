@@ -8,6 +8,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelreg_cli.core import layout
 from modelreg_cli.core.changes import Change, Stamp
@@ -16,9 +17,13 @@ from modelreg_cli.core.names import validate_model_name
 from modelreg_cli.core.serialize import dump_document, parse_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import ConflictError, GitError, InvalidInputError, ManifestError, NotFoundError
-from modelreg_cli.store import journal
+from modelreg_cli.store import journal, remote
 from modelreg_cli.store.repository import GitRepository, identity_at
 from modelreg_cli.store.snapshot import GitTree, Snapshot, WorkingTree
+
+if TYPE_CHECKING:
+    from modelreg_cli.core.search import ModelDocuments
+    from modelreg_cli.store.cache import DocumentReader
 
 REGISTRY_ENV = "MODELREG_REGISTRY"
 
@@ -45,6 +50,34 @@ def find_registry_root(explicit: str | Path | None = None, start: Path | None = 
     )
 
 
+def open_store(given: str | Path | None, offline: bool = False) -> RegistryStore:
+    """The registry named by GIVEN (a folder or a git URL), else by $MODELREG_REGISTRY, else found upward."""
+    chosen = given if given is not None else os.environ.get(REGISTRY_ENV) or None
+    if chosen is not None and remote.is_registry_url(str(chosen)):
+        return _open_url(str(chosen), offline)
+    return RegistryStore(find_registry_root(given))
+
+
+def _open_url(text: str, offline: bool) -> RegistryStore:
+    url = remote.parse_registry_url(text)
+    mirror = remote.update_mirror(url, offline)
+    repo = GitRepository(mirror, mirror)
+    commit = repo.head()
+    if commit is None:
+        raise NotFoundError(f"the repository at {url.url} has no commits yet: nothing to read")
+    snapshot = GitTree(mirror, commit, url.subfolder)
+    snapshot.label = f"{text} (at {commit[:12]})"
+    if snapshot.read(layout.CONFIG_FILE) is None:
+        where = f"in its folder {url.subfolder}" if url.subfolder else "at its top"
+        raise NotFoundError(
+            f"{url.url} holds no registry {where} (no {layout.CONFIG_FILE}): "
+            "name the registry's folder after a #, as in git+https://host/org/repo.git#ml/registry"
+        )
+    store = RegistryStore(mirror, snapshot)
+    store._repo = repo
+    return store
+
+
 def _guards(paths: list[str]) -> list[str]:
     """What must be clean before a change: the whole folder of each model it touches."""
     guards = set()
@@ -68,7 +101,10 @@ class RegistryStore:
     def at(self, point: str) -> RegistryStore:
         """The same registry as it was at POINT (a revision, or a date: see commit_at), read-only."""
         commit = self.repo.commit_at(point)
-        return RegistryStore(self.root, GitTree(self.repo.toplevel, commit, self.repo.relative(self.root)))
+        prefix = self.snapshot.prefix if isinstance(self.snapshot, GitTree) else self.repo.relative(self.root)
+        store = RegistryStore(self.root, GitTree(self.repo.toplevel, commit, prefix))
+        store._repo = self._repo
+        return store
 
     @property
     def read_only(self) -> bool:
@@ -96,8 +132,7 @@ class RegistryStore:
             return None
         model_path = layout.model_file(name)
         model = parse_document(self._read_model_file(model_path), ModelManifest, model_path)
-        if model.name != name:
-            raise ManifestError(model_path, f"name is {model.name!r} but the folder is {name!r}")
+        _check_model_place(model.name, name, model_path)
         state = ModelState(model)
         for filename, is_dir in self.snapshot.list_dir(f"{layout.model_dir(name)}/{layout.VERSIONS_DIR}"):
             number = None if is_dir else layout.version_number_of(filename)
@@ -105,9 +140,7 @@ class RegistryStore:
                 continue
             path = layout.version_file(name, number)
             manifest = parse_document(self._read(path), VersionManifest, path)
-            if manifest.version != number or manifest.name != name:
-                raise ManifestError(path, f"holds {manifest.name} version {manifest.version}, "
-                                          f"but its place says {name} version {number}")
+            _check_version_place(manifest.name, manifest.version, name, number, path)
             state.versions[number] = manifest
         return state
 
@@ -132,12 +165,43 @@ class RegistryStore:
         return ""
 
     def read_models(self) -> list[ModelState]:
-        states = []
-        for name in self.model_names():
-            state = self.read_model(name)
-            if state is not None:
-                states.append(state)
-        return states
+        """Every model, read through the manifest cache (see read_documents)."""
+        return [documents.state() for documents in self.read_documents()]
+
+    def read_documents(self) -> list[ModelDocuments]:
+        """Every model as validated document dicts: what search and list read. In a git repository
+        they come from the cache of parsed manifests keyed by blob id (store/cache.py) for every
+        file git vouches for; the others are parsed. Single-model reads (read_model) parse their
+        few files directly: loading the whole cache would cost them more than it saves."""
+        from modelreg_cli.store.cache import DocumentReader, collection_paused
+
+        repo = self._repo or GitRepository.discover(self.root)
+        with collection_paused(), DocumentReader.open(self.root, self.snapshot, repo) as reader:
+            # Folders first: on the working tree, git works out the blob ids meanwhile.
+            numbers = {name: self._version_numbers(name) for name in self.model_names()}
+            return [self._model_documents(name, numbers[name], reader) for name in numbers]
+
+    def _version_numbers(self, name: str) -> list[int]:
+        entries = self.snapshot.list_dir(f"{layout.model_dir(name)}/{layout.VERSIONS_DIR}")
+        numbers = (None if is_dir else layout.version_number_of(filename) for filename, is_dir in entries)
+        return [number for number in numbers if number is not None]
+
+    def _model_documents(self, name: str, numbers: list[int], reader: DocumentReader) -> ModelDocuments:
+        from modelreg_cli.core.search import ModelDocuments
+
+        model_path = layout.model_file(name)
+        model = reader.read(model_path, "model")
+        if model is None:
+            raise ManifestError(model_path, "missing: every model folder needs a model.yaml")
+        _check_model_place(model["name"], name, model_path)
+        documents = ModelDocuments(name, model)
+        paths = [layout.version_file(name, number) for number in numbers]
+        for number, path, version in zip(numbers, paths, reader.read_all(paths, "version"), strict=True):
+            if version is None:
+                raise NotFoundError(f"{path} is missing from the registry in {self.snapshot.label}")
+            _check_version_place(version["name"], version["version"], name, number, path)
+            documents.versions[number] = version
+        return documents
 
     # writing ------------------------------------------------------------------
 
@@ -163,8 +227,7 @@ class RegistryStore:
 
     def apply(self, change: Change) -> str:
         """Write CHANGE as exactly one commit, or leave everything as it was; return the commit id."""
-        if self.read_only:
-            raise InvalidInputError(f"the registry in {self.snapshot.label} is read-only: drop --at to change it")
+        self._refuse_if_read_only()
         repo = self.repo
         paths = change.paths
         repo.ensure_clean([self._repo_path(guard) for guard in _guards(paths)])
@@ -188,9 +251,26 @@ class RegistryStore:
         journal.clear(repo.git_dir)
         return commit
 
+    def build_on(self, change: Change, base: str) -> str:
+        """CHANGE as a commit on top of BASE (not HEAD), for pushing; nothing local changes."""
+        repo = self.repo
+        repo.ensure_clean([self._repo_path(guard) for guard in _guards(change.paths)])
+        repo_paths = {path: self._repo_path(path) for path in change.paths}
+        writes = {repo_paths[path]: text.encode() for path, text in change.writes.items()}
+        deletes = [repo_paths[path] for path in change.deletes]
+        return repo.build_commit(writes, deletes, change.commit_message(), parent=base)[1]
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise InvalidInputError(
+                f"the registry in {self.snapshot.label} is read-only: change it in a checkout of its repository, "
+                "without --at"
+            )
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Hold the write lock for a whole read-decide-write, after finishing any killed write."""
+        self._refuse_if_read_only()
         git_dir = self.repo.git_dir
         with journal.write_lock(git_dir):
             self._finish_interrupted(git_dir)
@@ -234,6 +314,16 @@ class RegistryStore:
                 step()
             except Exception:  # noqa: S110 - keep undoing; the original error is re-raised by the caller
                 pass
+
+
+def _check_model_place(found: str, name: str, path: str) -> None:
+    if found != name:
+        raise ManifestError(path, f"name is {found!r} but the folder is {name!r}")
+
+
+def _check_version_place(found_name: str, found_number: int, name: str, number: int, path: str) -> None:
+    if found_number != number or found_name != name:
+        raise ManifestError(path, f"holds {found_name} version {found_number}, but its place says {name} version {number}")
 
 
 def _read_or_none(path: Path) -> bytes | None:

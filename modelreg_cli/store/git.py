@@ -52,6 +52,15 @@ def run_git(
     return proc.stdout.decode(errors="replace")
 
 
+def run_git_status(cwd: Path | str, args: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[int, str, str]:
+    """Run `git ARGS` for its exit code: (code, stdout, stderr), never raising on failure."""
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=git_environment(env), check=False)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH: install git and try again") from None
+    return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
+
+
 def describe_failure(args: Sequence[str], code: int, stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
@@ -61,4 +70,12 @@ def describe_failure(args: Sequence[str], code: int, stderr: str) -> str:
     if "Please tell me who you are" in stderr or "empty ident name" in stderr or "unable to auto-detect email" in stderr:
         return ("git does not know who you are: run `git config user.name \"Your Name\"` and "
                 "`git config user.email you@example.com`, then try again")
-    return f"git {' '.join(args[:2])} failed (exit {code}): {detail or 'no message'}"
+    return f"git {_subcommand(args)} failed (exit {code}): {detail or 'no message'}"
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """'update-ref' of ['-c', 'x=y', 'update-ref', ...]: the part of a command a person recognises."""
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        rest = rest[2:] if rest[0] == "-c" else rest[1:]
+    return rest[0] if rest else " ".join(args)

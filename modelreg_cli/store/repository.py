@@ -15,11 +15,11 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from modelreg_cli.errors import DirtyError, GitError, NotFoundError
-from modelreg_cli.store.git import ZERO_OID, run_git
+from modelreg_cli.store.git import ZERO_OID, run_git, run_git_status
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,12 @@ class GitRepository:
         out = self.git("rev-parse", "--verify", "-q", "--end-of-options", f"{point}^{{commit}}", check=False).strip()
         if out:
             return out
-        if not _looks_like_date(point):
+        moment = git_date(point)
+        if moment is None:
             raise NotFoundError(
                 f"{point!r} is neither a revision nor a date: give a commit, branch or tag, or a date like 2026-10-01"
             )
-        found = self.git("rev-list", "-1", "--first-parent", f"--before={point}", "HEAD", check=False).strip()
+        found = self.git("rev-list", "-1", "--first-parent", f"--before={moment}", "HEAD", check=False).strip()
         if not found:
             raise NotFoundError(f"the registry has no commit at or before {point}: its history starts later")
         return found
@@ -120,12 +121,15 @@ class GitRepository:
             blobs[path] = stored.hexsha.decode()
         return blobs
 
-    def build_commit(self, writes: Mapping[str, bytes], deletes: Sequence[str], message: str) -> tuple[str | None, str]:
-        """A commit of exactly WRITES and DELETES (repository paths) on top of HEAD; return (HEAD, commit).
+    def build_commit(
+        self, writes: Mapping[str, bytes], deletes: Sequence[str], message: str, parent: str | None = None
+    ) -> tuple[str | None, str]:
+        """A commit of exactly WRITES and DELETES (repository paths) on top of PARENT (default: HEAD);
+        return (parent, commit).
 
         Nothing visible changes: HEAD, the index and the files stay as they are until move_head.
         """
-        head = self.head()
+        head = parent or self.head()
         blobs = self.write_blobs(writes)
         info = "".join(f"100644 {oid}\t{path}\n" for path, oid in blobs.items())
         info += "".join(f"0 {ZERO_OID}\t{path}\n" for path in deletes)
@@ -173,6 +177,43 @@ class GitRepository:
             for path in gone:
                 (self.toplevel / path).unlink(missing_ok=True)
 
+    # sharing with a remote ---------------------------------------------------------------
+
+    def upstream(self) -> tuple[str, str]:
+        """(remote, branch) that the current branch tracks, e.g. ('origin', 'main')."""
+        branch = self.git("symbolic-ref", "-q", "--short", "HEAD", check=False).strip()
+        if not branch:
+            raise GitError("HEAD is detached: check out a branch that tracks a remote to push")
+        remote = self.git("config", "--get", f"branch.{branch}.remote", check=False).strip()
+        merge = self.git("config", "--get", f"branch.{branch}.merge", check=False).strip()
+        if not remote or not merge or remote == ".":
+            raise GitError(
+                f"branch {branch} tracks no remote branch: run `git push -u origin {branch}` once, then try again"
+            )
+        return remote, merge.removeprefix("refs/heads/")
+
+    def fetch_branch(self, remote: str, branch: str) -> str | None:
+        """Fetch REMOTE's BRANCH into its remote-tracking ref; its commit, or None if it does not exist."""
+        tracking = f"refs/remotes/{remote}/{branch}"
+        out = self.git("ls-remote", "--heads", remote, f"refs/heads/{branch}").strip()
+        if not out:
+            return None
+        self.git("fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}")
+        return self.git("rev-parse", "--verify", tracking).strip()
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return run_git_status(self.toplevel, ["merge-base", "--is-ancestor", older, newer])[0] == 0
+
+    def push(self, remote: str, commit: str, branch: str) -> bool:
+        """Push COMMIT to REMOTE's BRANCH without force; False when rejected because the remote moved."""
+        code, out, err = run_git_status(self.toplevel, ["push", "--porcelain", remote, f"{commit}:refs/heads/{branch}"])
+        if code == 0:
+            return True
+        if "[rejected]" in out or "[remote rejected] cannot lock ref" in out or "failed to update ref" in err:
+            return False
+        detail = next((line for line in err.splitlines() if line.startswith(("fatal:", "error:"))), err.strip())
+        raise GitError(f"git push to {remote} failed: {detail or out.strip() or 'no message'}")
+
     def restore_index(self, head: str | None, paths: Sequence[str]) -> None:
         """Put the index entries of PATHS back to HEAD's (they matched HEAD before the change)."""
         if head:
@@ -181,9 +222,25 @@ class GitRepository:
             self.git("rm", "-q", "--cached", "--ignore-unmatch", "--", *paths, check=False)
 
 
-def _looks_like_date(text: str) -> bool:
+def git_date(text: str, end_of_day: bool = True) -> str | None:
+    """TEXT (2026-10-01, 2026-10-01T12:00:00Z, ...) as an exact instant for git, or None when it is
+    not a date. A date alone means the end of that day (its start when END_OF_DAY is false) and a
+    time without an offset is UTC: git alone would take the time of day from the clock and the
+    zone from the machine, so the same question would get different answers."""
     try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if _is_date_only(text.strip()):
+        moment = moment.replace(hour=23, minute=59, second=59) if end_of_day else moment
+    return moment.isoformat()
+
+
+def _is_date_only(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
     except ValueError:
         return False
     return True
