@@ -7,11 +7,11 @@ everything as it was.
 
 from __future__ import annotations
 
-import functools
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
 from modelreg_cli.core import changes
 from modelreg_cli.core.events import HistoryEntry, RegistryDiff
@@ -21,8 +21,11 @@ from modelreg_cli.core.search import DEFAULT_MAX_RESULTS, SearchPage
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.core.uri import ModelURI, parse_model_uri
 from modelreg_cli.errors import InvalidInputError
-from modelreg_cli.store import artifacts
+from modelreg_cli.store import artifacts, publish
 from modelreg_cli.store.files import RegistryStore, init_registry, open_store
+from modelreg_cli.store.publish import Published
+
+PUSH_ENV = "MODELREG_PUSH"
 
 if TYPE_CHECKING:
     from modelreg_cli.core.compare import VersionComparison
@@ -47,35 +50,43 @@ class ChangeResult:
     subject: str
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _writes(method: Callable[Concatenate[Registry, P], R]) -> Callable[Concatenate[Registry, P], R]:
-    """Run a write under the registry's lock, from reading the model to committing the change."""
-
-    @functools.wraps(method)
-    def locked(self: Registry, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self._store.transaction():
-            return method(self, *args, **kwargs)
-
-    return cast("Callable[Concatenate[Registry, P], R]", locked)
+T = TypeVar("T")
+Finish = Callable[[str | None], T]
+"""Builds a write's result from the commit it made (None when nothing changed)."""
+Operation = Callable[["Registry"], tuple[changes.Change | None, Finish[T]]]
+"""A write, run on a registry state: the change to commit and how to report it. Run on the working
+tree, or (with push) on the remote's latest state, again after each rejected push."""
 
 
 class Registry:
     """A model registry in a git repository."""
 
     def __init__(
-        self, path: str | Path | None = None, *, offline: bool = False, _store: RegistryStore | None = None
+        self,
+        path: str | Path | None = None,
+        *,
+        offline: bool = False,
+        push: bool | None = None,
+        branch: str | None = None,
+        _store: RegistryStore | None = None,
     ) -> None:
         """Open the registry at PATH, else $MODELREG_REGISTRY, else the nearest one upward from the cwd.
 
         PATH may be a git URL (git+https://host/org/registry.git, file:///srv/registry.git): the
         registry is then read, read-only, from a cached mirror fetched now (not when OFFLINE).
+
+        PUSH: every write is made on the tracked remote branch's latest state and pushed (retried
+        when others pushed first); default $MODELREG_PUSH, else `push:` in modelreg.yaml.
+        BRANCH: every write is made on the remote's latest state and pushed as this new branch,
+        for a pull request; the clone's own branch is left alone.
         """
         self._store = _store or open_store(path, offline)
         self.root = self._store.root
         self._config: RegistryConfig | None = None
+        self._push = push
+        self._branch = branch
+        self.last_push: Published | None = None
+        """Where the last write went, when it was pushed."""
         if _store is None:
             self._store.recover()
 
@@ -233,10 +244,38 @@ class Registry:
     def _commit(self, change: changes.Change | None) -> str | None:
         return None if change is None else self._store.apply(change)
 
+    @property
+    def pushes(self) -> bool:
+        """Whether writes are pushed: the push argument, else $MODELREG_PUSH, else modelreg.yaml."""
+        if self._push is not None:
+            return self._push
+        flag = os.environ.get(PUSH_ENV, "").strip().lower()
+        if flag:
+            return flag in ("1", "true", "yes", "on")
+        return self.config.push
+
+    def _write(self, operation: Operation[T]) -> T:
+        """Run OPERATION under the write lock and commit its change, here or (push/branch) on the remote."""
+        with self._store.transaction():
+            if self._branch is None and not self.pushes:
+                change, finish = operation(self)
+                return finish(self._commit(change))
+            finishers: list[Finish[T]] = []
+
+            def on(store: RegistryStore) -> changes.Change | None:
+                change, finish = operation(Registry(_store=store))
+                finishers.append(finish)
+                return change
+
+            if self._branch is not None:
+                self.last_push = publish.push_to_new_branch(self._store, on, self._branch)
+            else:
+                self.last_push = publish.push_operation(self._store, on)
+            return finishers[-1](self.last_push.commit)
+
     def _model(self, name: str) -> ModelState:
         return self._store.require_model(name)
 
-    @_writes
     def create_model(
         self,
         name: str,
@@ -245,11 +284,14 @@ class Registry:
         owners: Iterable[str] = (),
     ) -> RegisteredModel:
         """Register a model with no versions (MLflow's create_registered_model)."""
-        state, change = changes.create_model(
-            self._store.model_names(), name, self._store.stamp(), description, tags, owners
-        )
-        self._commit(change)
-        return state.view(self.config.stages)
+
+        def operation(reg: Registry) -> tuple[changes.Change | None, Finish[RegisteredModel]]:
+            state, change = changes.create_model(
+                reg._store.model_names(), name, reg._store.stamp(), description, tags, owners
+            )
+            return change, lambda commit: state.view(reg.config.stages)
+
+        return self._write(operation)
 
     def register(
         self,
@@ -282,13 +324,13 @@ class Registry:
             tags=dict(tags or {}), run_id=run_id, description=description, stage=stage,
             aliases=tuple(aliases), artifact=artifact, lineage=lineage,
         )
-        with self._store.transaction():  # taken after hashing, which may be long, so others are not kept waiting
-            state = self._store.read_model(name)
-            manifest, change = changes.register(
-                self.config, state, self._store.model_names(), request, stamp, message
-            )
-            self._commit(change)
-        return ModelVersion(**manifest.model_dump(), aliases=sorted(request.aliases))
+
+        def operation(reg: Registry) -> tuple[changes.Change | None, Finish[ModelVersion]]:
+            state = reg._store.read_model(name)
+            manifest, change = changes.register(reg.config, state, reg._store.model_names(), request, stamp, message)
+            return change, lambda commit: ModelVersion(**manifest.model_dump(), aliases=sorted(request.aliases))
+
+        return self._write(operation)  # the lock is taken after hashing, which may be long
 
     def _describe_source(
         self, source: str, sha256: str | None, size_bytes: int | None, progress: artifacts.ProgressFactory | None
@@ -316,62 +358,74 @@ class Registry:
             )
         return artifact, local.stored
 
-    @_writes
     def transition(
         self, name: str, version: int, stage: str, archive_existing: bool = False, message: str | None = None
     ) -> TransitionResult:
         """Move VERSION of NAME to STAGE (any case); see --archive-existing for exclusive stages."""
-        state = self._model(name)
-        move, change = changes.transition(
-            self.config, state, version, stage, self._store.stamp(), archive_existing, message
-        )
-        commit = self._commit(change)
-        return TransitionResult(state.view_version(version), move.from_stage, move.to_stage, move.archived, commit)
 
-    @_writes
+        def operation(reg: Registry) -> tuple[changes.Change | None, Finish[TransitionResult]]:
+            state = reg._model(name)
+            move, change = changes.transition(
+                reg.config, state, version, stage, reg._store.stamp(), archive_existing, message
+            )
+            return change, lambda commit: TransitionResult(
+                state.view_version(version), move.from_stage, move.to_stage, move.archived, commit
+            )
+
+        return self._write(operation)
+
     def set_alias(self, name: str, alias: str, version: int, message: str | None = None) -> ChangeResult:
-        state = self._model(name)
-        return self._result(changes.set_alias(state, alias, version, self._store.stamp(), message),
-                            f"{name}@{alias} already points at version {version}")
+        """Point ALIAS of NAME at VERSION, moving it when it pointed elsewhere."""
+        return self._change(
+            lambda reg: changes.set_alias(reg._model(name), alias, version, reg._store.stamp(), message),
+            f"{name}@{alias} already points at version {version}",
+        )
 
-    @_writes
     def delete_alias(self, name: str, alias: str, message: str | None = None) -> ChangeResult:
-        state = self._model(name)
-        return self._result(changes.delete_alias(state, alias, self._store.stamp(), message), "")
+        return self._change(lambda reg: changes.delete_alias(reg._model(name), alias, reg._store.stamp(), message))
 
-    @_writes
     def set_tag(self, name: str, key: str, value: str, version: int | None = None,
                 message: str | None = None) -> ChangeResult:
-        state = self._model(name)
-        return self._result(changes.set_tag(state, key, value, self._store.stamp(), version, message),
-                            f"tag {key} already has that value")
+        """Set tag KEY to VALUE on NAME, or on one VERSION of it."""
+        return self._change(
+            lambda reg: changes.set_tag(reg._model(name), key, value, reg._store.stamp(), version, message),
+            f"tag {key} already has that value",
+        )
 
-    @_writes
     def delete_tag(self, name: str, key: str, version: int | None = None, message: str | None = None) -> ChangeResult:
-        state = self._model(name)
-        return self._result(changes.delete_tag(state, key, self._store.stamp(), version, message), "")
+        return self._change(
+            lambda reg: changes.delete_tag(reg._model(name), key, reg._store.stamp(), version, message)
+        )
 
-    @_writes
     def describe(self, name: str, text: str, version: int | None = None, message: str | None = None) -> ChangeResult:
-        state = self._model(name)
-        return self._result(changes.describe(state, text, self._store.stamp(), version, message),
-                            "the description is already that text")
+        return self._change(
+            lambda reg: changes.describe(reg._model(name), text, reg._store.stamp(), version, message),
+            "the description is already that text",
+        )
 
-    @_writes
     def delete(self, name: str, version: int | None = None, message: str | None = None) -> ChangeResult:
         """Delete a version (and the aliases pointing at it), or the whole model."""
-        state = self._model(name)
         if version is None:
-            return self._result(changes.delete_model(state, message), "")
-        return self._result(changes.delete_version(state, version, self._store.stamp(), message), "")
+            return self._change(lambda reg: changes.delete_model(reg._model(name), message))
+        return self._change(
+            lambda reg: changes.delete_version(reg._model(name), version, reg._store.stamp(), message)
+        )
 
-    @_writes
     def rename(self, old: str, new: str, message: str | None = None) -> ChangeResult:
-        state = self._model(old)
-        change = changes.rename(state, new, self._store.model_names(), self._store.stamp(), message)
-        return self._result(change, "")
+        return self._change(
+            lambda reg: changes.rename(reg._model(old), new, reg._store.model_names(), reg._store.stamp(), message)
+        )
 
-    @_writes
+    def _change(self, make: Callable[[Registry], changes.Change | None], unchanged: str = "") -> ChangeResult:
+        """A write whose result is its commit and subject (UNCHANGED when there was nothing to do)."""
+
+        def operation(reg: Registry) -> tuple[changes.Change | None, Finish[ChangeResult]]:
+            change = make(reg)
+            subject = change.subject if change is not None else unchanged
+            return change, lambda commit: ChangeResult(commit, subject)
+
+        return self._write(operation)
+
     def rollback(
         self,
         name: str,
@@ -385,21 +439,19 @@ class Registry:
         one commit naming the commit it undoes. For a stage, the current holders go to Archived."""
         from modelreg_cli.store.history import find_rollback
 
-        state = self._model(name)
-        wanted = canonical_stage(stage, self.config.stages) if stage is not None else None
-        changes.check_rollback(self.config, state, wanted, alias, to)
-        found = find_rollback(self._store, state, wanted, alias, to)
-        if found.version is None:
-            raise changes.nothing_to_roll_back(state, wanted or f"@{alias}", found.undone is not None, found.deleted)
-        undone = changes.Undone(found.undone.id, found.undone.subject) if found.undone else None
-        stamp = self._store.stamp()
-        if wanted is not None:
-            change = changes.rollback_stage(self.config, state, wanted, found.version, stamp, undone, message)
-        else:
-            change = changes.rollback_alias(state, str(alias), found.version, stamp, undone, message)
-        return self._result(change, "")
+        def make(reg: Registry) -> changes.Change | None:
+            state = reg._model(name)
+            wanted = canonical_stage(stage, reg.config.stages) if stage is not None else None
+            changes.check_rollback(reg.config, state, wanted, alias, to)
+            found = find_rollback(reg._store, state, wanted, alias, to)
+            if found.version is None:
+                raise changes.nothing_to_roll_back(
+                    state, wanted or f"@{alias}", found.undone is not None, found.deleted
+                )
+            undone = changes.Undone(found.undone.id, found.undone.subject) if found.undone else None
+            stamp = reg._store.stamp()
+            if wanted is not None:
+                return changes.rollback_stage(reg.config, state, wanted, found.version, stamp, undone, message)
+            return changes.rollback_alias(state, str(alias), found.version, stamp, undone, message)
 
-    def _result(self, change: changes.Change | None, unchanged: str) -> ChangeResult:
-        if change is None:
-            return ChangeResult(None, unchanged)
-        return ChangeResult(self._store.apply(change), change.subject)
+        return self._change(make)

@@ -39,6 +39,7 @@ def test_init_makes_a_repository_and_one_commit(tmp_path: Path, cli: Runner) -> 
         "format_version": 1,
         "stages": ["None", "Staging", "Production", "Archived"],
         "exclusive_stages": ["Production"],
+        "push": False,
     }
     assert git(target, "status", "--porcelain") == ""
 

@@ -146,7 +146,7 @@ def test_config_changes_field_by_field_and_its_creation() -> None:
     ]
     assert registry_events(state(), state(config=CONFIG)) == [
         Event("config_changed", after={"format_version": 1, "stages": CONFIG.stages,
-                                       "exclusive_stages": ["Production"]}),
+                                       "exclusive_stages": ["Production"], "push": False}),
     ]
     assert registry_events(state(), state()) == []
 

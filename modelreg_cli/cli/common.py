@@ -40,6 +40,18 @@ AtOption = Annotated[
                  "(2026-10-01 means the end of that day; UTC unless an offset is given).", show_default=False),
 ]
 
+PushOption = Annotated[
+    bool | None,
+    typer.Option("--push/--no-push", help="Make the change on the tracked remote branch's latest state and push it, "
+                 "retrying when others pushed first (default: $MODELREG_PUSH, else push: in modelreg.yaml).",
+                 show_default=False),
+]
+BranchOption = Annotated[
+    str | None,
+    typer.Option("--branch", help="Make the change on the remote's latest state and push it as this new branch, "
+                 "for a pull request; your checkout is left as it is.", show_default=False),
+]
+
 DEBUG_ENV = "MODELREG_DEBUG"
 OFFLINE_ENV = "MODELREG_OFFLINE"
 
@@ -52,6 +64,35 @@ def open_registry(ctx: typer.Context, registry: str | None) -> Registry:
     chosen = registry if registry is not None else options.get("registry")
     offline = bool(options.get("offline")) or os.environ.get(OFFLINE_ENV, "") not in ("", "0")
     return Registry(chosen, offline=offline)
+
+
+def open_writer(ctx: typer.Context, registry: str | None, push: bool | None, branch: str | None) -> Registry:
+    """The registry for a write command, with its --push / --branch; the push is reported after the command."""
+    from modelreg_cli.service import Registry
+
+    options = ctx.obj if ctx.obj is not None else {}
+    chosen = registry if registry is not None else options.get("registry")
+    writer = Registry(chosen, push=push, branch=branch)
+    options["writer"] = writer
+    ctx.obj = options
+    return writer
+
+
+def report_push(ctx: typer.Context | None) -> None:
+    """After a write that was pushed, say where it went (and what to open for a branch)."""
+    writer = (ctx.obj or {}).get("writer") if ctx is not None else None
+    published = getattr(writer, "last_push", None)
+    if published is None or published.commit is None:
+        return
+    short = published.commit[:7]
+    if getattr(writer, "_branch", None) is not None:
+        target = f"{published.remote}/{published.branch}"
+        typer.echo(f"Pushed {short} to branch {target}: open a pull request from {published.branch} "
+                   f"into the branch it was made from")
+    else:
+        typer.echo(f"Pushed {short} to {published.remote}/{published.branch}")
+    if published.note:
+        sys.stderr.write(f"warning: {published.note}\n")
 
 
 def open_registry_at(ctx: typer.Context, registry: str | None, at: str | None) -> Registry:
@@ -75,7 +116,9 @@ def handle_errors(command: F) -> F:
         from modelreg_cli.errors import ModelregError
 
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            report_push(kwargs.get("ctx"))
+            return result
         except ModelregError as exc:
             if os.environ.get(DEBUG_ENV):
                 traceback.print_exc()

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from modelreg_cli.cli.common import MessageOption, RegistryOption, handle_errors, open_registry, print_json
+from modelreg_cli.cli.common import (
+    BranchOption,
+    MessageOption,
+    PushOption,
+    RegistryOption,
+    handle_errors,
+    open_registry,
+    open_writer,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from modelreg_cli.core.events import Comparison, Event, HistoryEntry, RegistryDiff
@@ -103,13 +112,15 @@ def rollback(
     ] = None,
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
     json: Annotated[bool, typer.Option("--json", help="Print the commit made and its subject as JSON.")] = False,
 ) -> None:
     """Undo the last change of a stage or alias: one commit that names the commit it undoes."""
     from modelreg_cli.core.names import parse_version
 
     target = parse_version(to) if to is not None else None
-    result = open_registry(ctx, registry).rollback(name, stage=stage, alias=alias, to=target, message=message)
+    result = open_writer(ctx, registry, push, branch).rollback(name, stage=stage, alias=alias, to=target, message=message)
     if json:
         print_json({"commit": result.commit, "subject": result.subject})
     else:

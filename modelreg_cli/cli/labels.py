@@ -7,11 +7,13 @@ from typing import Annotated
 import typer
 
 from modelreg_cli.cli.common import (
+    BranchOption,
     MessageOption,
+    PushOption,
     RegistryOption,
     VersionOption,
     handle_errors,
-    open_registry,
+    open_writer,
     parse_version_option,
 )
 
@@ -34,11 +36,13 @@ def alias_set(
     version: Annotated[str, typer.Argument(help="Version number it should point at.")],
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
 ) -> None:
     """Point ALIAS at VERSION, moving it if it pointed elsewhere."""
     from modelreg_cli.core.names import parse_version
 
-    result = open_registry(ctx, registry).set_alias(name, alias, parse_version(version), message)
+    result = open_writer(ctx, registry, push, branch).set_alias(name, alias, parse_version(version), message)
     _report(result.subject, result.commit is not None)
 
 
@@ -50,9 +54,11 @@ def alias_delete(
     alias: Annotated[str, typer.Argument(help="Alias to remove.")],
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
 ) -> None:
     """Remove ALIAS from the model."""
-    result = open_registry(ctx, registry).delete_alias(name, alias, message)
+    result = open_writer(ctx, registry, push, branch).delete_alias(name, alias, message)
     _report(result.subject, True)
 
 
@@ -66,9 +72,11 @@ def tag_set(
     version: VersionOption = None,
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
 ) -> None:
     """Set tag KEY to VALUE on the model, or on one version with --version."""
-    result = open_registry(ctx, registry).set_tag(name, key, value, parse_version_option(version), message)
+    result = open_writer(ctx, registry, push, branch).set_tag(name, key, value, parse_version_option(version), message)
     _report(result.subject, result.commit is not None)
 
 
@@ -81,7 +89,9 @@ def tag_delete(
     version: VersionOption = None,
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
 ) -> None:
     """Remove tag KEY from the model, or from one version with --version."""
-    result = open_registry(ctx, registry).delete_tag(name, key, parse_version_option(version), message)
+    result = open_writer(ctx, registry, push, branch).delete_tag(name, key, parse_version_option(version), message)
     _report(result.subject, True)

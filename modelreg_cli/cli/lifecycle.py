@@ -10,13 +10,15 @@ from typing import Annotated
 import typer
 
 from modelreg_cli.cli.common import (
+    BranchOption,
     JsonOption,
     MessageOption,
+    PushOption,
     RegistryOption,
     VersionOption,
     fail,
     handle_errors,
-    open_registry,
+    open_writer,
     parse_version_option,
     print_json,
 )
@@ -47,13 +49,15 @@ def create(
         list[str] | None, typer.Option("--owner", help="An owner (git email); repeat for more.", show_default=False)
     ] = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
     json: JsonOption = False,
 ) -> None:
     """Register a model with no versions yet (MLflow's create_registered_model)."""
     from modelreg_cli.core.names import parse_key_value
 
     tags = dict(parse_key_value(item, "tag") for item in tag or [])
-    model = open_registry(ctx, registry).create_model(name, description, tags, owner or [])
+    model = open_writer(ctx, registry, push, branch).create_model(name, description, tags, owner or [])
     if json:
         print_json(model.model_dump(mode="json", exclude={"versions"}))
     else:
@@ -96,6 +100,8 @@ def register(
     ] = None,
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
     json: JsonOption = False,
 ) -> None:
     """Add the next version of a model (1, 2, ...; numbers are never reused)."""
@@ -106,7 +112,7 @@ def register(
     params = dict(parse_key_value(item, "param") for item in param or [])
     tags = dict(parse_key_value(item, "tag") for item in tag or [])
     lineage = Lineage(code_commit=code_commit, datasets=dataset or [], parents=parent or [])
-    version = open_registry(ctx, registry).register(
+    version = open_writer(ctx, registry, push, branch).register(
         name, source, metrics=metrics, params=params, tags=tags, run_id=run_id, description=description,
         stage=stage, aliases=alias or [], sha256=sha256, size_bytes=size_bytes, lineage=lineage, message=message, progress=_progress_bar,
     )
@@ -153,12 +159,14 @@ def transition(
     ] = False,
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
     json: JsonOption = False,
 ) -> None:
     """Move a version to another stage."""
     from modelreg_cli.core.names import parse_version
 
-    result = open_registry(ctx, registry).transition(name, parse_version(version), stage, archive_existing, message)
+    result = open_writer(ctx, registry, push, branch).transition(name, parse_version(version), stage, archive_existing, message)
     if json:
         print_json({**result.version.model_dump(mode="json"), "from_stage": result.from_stage,
                     "archived": list(result.archived), "commit": result.commit})
@@ -179,9 +187,11 @@ def describe(
     version: VersionOption = None,
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
 ) -> None:
     """Set the description of a model, or of one version with --version."""
-    result = open_registry(ctx, registry).describe(name, text, parse_version_option(version), message)
+    result = open_writer(ctx, registry, push, branch).describe(name, text, parse_version_option(version), message)
     typer.echo(result.subject if result.commit else f"Nothing to do: {result.subject}")
 
 
@@ -193,10 +203,12 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
 ) -> None:
     """Delete a model, or one version with --version (its aliases go too; its number is never reused)."""
     number = parse_version_option(version)
-    reg = open_registry(ctx, registry)
+    reg = open_writer(ctx, registry, push, branch)
     what = f"version {number} of {name}" if number is not None else f"model {name} and all its versions"
     if number is None:
         reg.get_model(name, with_versions=False)
@@ -218,7 +230,9 @@ def rename(
     new: Annotated[str, typer.Argument(help="New model name.")],
     message: MessageOption = None,
     registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
 ) -> None:
     """Rename a model; its versions, tags and aliases follow."""
-    open_registry(ctx, registry).rename(old, new, message)
+    open_writer(ctx, registry, push, branch).rename(old, new, message)
     typer.echo(f"Renamed model {old} to {new}")

@@ -54,6 +54,8 @@ class RegistryConfig(_Document):
     format_version: int = FORMAT_VERSION
     stages: list[str] = Field(default_factory=lambda: list(DEFAULT_STAGES))
     exclusive_stages: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUSIVE_STAGES))
+    push: bool = False
+    """Push every write to the tracked remote branch (as --push does)."""
 
     @model_validator(mode="after")
     def _check_stages(self) -> RegistryConfig:
