@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,3 +135,39 @@ def snapshot(repo: Path) -> dict[str, object]:
         "status": git(repo, "status", "--porcelain"),
         "files": files,
     }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def git_daemon(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`git daemon` serving (fetch and push) a folder of bare repositories on 127.0.0.1; stopped after the test."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    base = tmp_path / "served"
+    base.mkdir()
+    port = _free_port()
+    daemon = subprocess.Popen(
+        ["git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack", f"--base-path={base}",
+         "--listen=127.0.0.1",
+         f"--port={port}", str(base)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:  # wait until it accepts connections (bounded)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or daemon.poll() is not None:
+                    pytest.fail("git daemon did not start")
+                time.sleep(0.02)
+        yield f"git://127.0.0.1:{port}", base
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)

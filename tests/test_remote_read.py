@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -85,41 +80,6 @@ def test_an_unreachable_url_is_a_clear_error(tmp_path: Path, cli: Runner, monkey
         f"fatal: '{tmp_path / 'nowhere'}' does not appear to be a git repository\n"
     )
     assert not list((tmp_path / "cache").rglob("*.partial-*"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def git_daemon(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`git daemon` serving a folder of bare repositories on 127.0.0.1; stopped after the test."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    base = tmp_path / "served"
-    base.mkdir()
-    port = _free_port()
-    daemon = subprocess.Popen(
-        ["git", "daemon", "--reuseaddr", "--export-all", f"--base-path={base}", "--listen=127.0.0.1",
-         f"--port={port}", str(base)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:  # wait until it accepts connections (bounded)
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or daemon.poll() is not None:
-                    pytest.fail("git daemon did not start")
-                time.sleep(0.02)
-        yield f"git://127.0.0.1:{port}", base
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=10)
 
 
 @pytest.mark.slow

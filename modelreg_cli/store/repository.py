@@ -209,8 +209,8 @@ class GitRepository:
         code, out, err = run_git_status(self.toplevel, ["push", "--porcelain", remote, f"{commit}:refs/heads/{branch}"])
         if code == 0:
             return True
-        if "[rejected]" in out or "[remote rejected] cannot lock ref" in out or "failed to update ref" in err:
-            return False
+        if any(line.startswith("!\t") for line in out.splitlines()):
+            return False  # the ref was refused (moved meanwhile, or locked by a concurrent push): try again
         detail = next((line for line in err.splitlines() if line.startswith(("fatal:", "error:"))), err.strip())
         raise GitError(f"git push to {remote} failed: {detail or out.strip() or 'no message'}")
 
