@@ -29,6 +29,7 @@ PUSH_ENV = "MODELREG_PUSH"
 
 if TYPE_CHECKING:
     from modelreg_cli.core.compare import VersionComparison
+    from modelreg_cli.core.replay import Renumbering
 
 
 @dataclass(frozen=True)
@@ -415,6 +416,53 @@ class Registry:
         return self._change(
             lambda reg: changes.rename(reg._model(old), new, reg._store.model_names(), reg._store.stamp(), message)
         )
+
+    def sync(self) -> publish.Synced:
+        """Bring this clone and its tracked remote branch together: fast-forward to the remote, push
+        local commits, or, when both moved, replay the local registry commits as operations on top of
+        the remote's (a register takes the next free number there) and push them."""
+        from modelreg_cli.core.replay import Renumbering
+
+        with self._store.transaction():
+            prefix = self._store.repo.relative(self.root)
+            renumbering = Renumbering()  # shared by all the replayed commits: later ones follow new numbers
+            return publish.sync(
+                self._store, lambda commit, onto: self._replay_commit(commit, onto, renumbering), prefix
+            )
+
+    def _replay_commit(self, commit: str, onto: str, renumbering: Renumbering) -> str:
+        """COMMIT's registry events made again on ONTO, as one commit with its message and author."""
+        from datetime import UTC, datetime
+
+        from modelreg_cli.core import replay
+        from modelreg_cli.core.manifests import format_timestamp
+        from modelreg_cli.store.history import registry_diff
+
+        repo = self._store.repo
+        parent = repo.git("rev-parse", f"{commit}^").strip()
+        events = registry_diff(self._store, parent, commit).events
+        replay.check_replayable(commit, events)
+        email, seconds = repo.git("log", "-1", "--format=%ae%n%at", commit).split()
+        stamp = changes.Stamp(email, format_timestamp(datetime.fromtimestamp(int(seconds), tz=UTC)))
+        local = self._store.at(commit)
+        tip = onto
+        made: list[changes.Change] = []
+        for event in events:
+            now_store = self._store.at(tip)
+            current = event.before if event.type == "model_renamed" else event.model
+            change = replay.replay_event(
+                event, events, now_store.read_config(),
+                now_store.read_model(str(current)) if current else None, now_store.model_names(),
+                local.read_model(str(event.model)) if event.model else None, renumbering, stamp,
+            )
+            if change is not None:
+                tip = self._store.build_on(change, tip)
+                made.append(change)
+        if not made:
+            return onto
+        body = repo.git("log", "-1", "--format=%b", commit)
+        reason = "\n".join(line for line in body.splitlines() if not line.startswith("Modelreg-")).strip()
+        return repo.recommit(tip, onto, commit, replay.replayed_message(made, reason, commit))
 
     def _change(self, make: Callable[[Registry], changes.Change | None], unchanged: str = "") -> ChangeResult:
         """A write whose result is its commit and subject (UNCHANGED when there was nothing to do)."""

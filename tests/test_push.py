@@ -209,3 +209,59 @@ def test_racing_promotions_leave_exactly_one_production_holder(
     stages = remote_versions(remote)
     assert list(stages.values()).count("Production") == 1
     assert list(stages.values()).count("Archived") == 7
+
+
+def test_sync_when_up_to_date_behind_and_ahead(alice: Path, bob: Path, remote: Path, cli: Runner) -> None:
+    assert cli("sync", registry=bob).stdout == "Already up to date with origin/main\n"
+    assert cli("register", "fraud", "s3://alice", "--push", registry=alice).code == 0
+    assert cli("sync", registry=bob).stdout == "Fast-forwarded to origin/main (1 new commit)\n"
+    assert git(bob, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
+    assert (bob / "models/fraud/versions/2.yaml").exists()
+    assert cli("register", "fraud", "s3://bob", registry=bob).code == 0
+    assert cli("sync", registry=bob).stdout == "Pushed 1 commit to origin/main\n"
+    assert git(remote, "rev-parse", "main") == git(bob, "rev-parse", "HEAD")
+
+
+def test_sync_replays_local_registry_commits_on_top_of_the_remote(
+    alice: Path, bob: Path, remote: Path, cli: Runner
+) -> None:
+    assert cli("register", "fraud", "s3://alice", "--push", registry=alice).code == 0
+    # bob works offline: his version 2 collides with alice's
+    assert cli("register", "fraud", "s3://bob", "-m", "bob's retrain", registry=bob).code == 0
+    assert cli("alias", "set", "fraud", "champion", "2", registry=bob).code == 0
+    assert cli("transition", "fraud", "2", "Staging", registry=bob).code == 0
+    result = cli("sync", registry=bob)
+    assert (result.code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "Replayed 3 local commits on top of origin/main and pushed them "
+        "(the old ones are kept as refs/modelreg/sync-backup)\n"
+    )
+    assert remote_versions(remote) == {1: "None", 2: "None", 3: "Staging"}
+    assert "source: s3://bob" in git(remote, "show", "main:models/fraud/versions/3.yaml")
+    assert "champion: 3" in git(remote, "show", "main:models/fraud/model.yaml")
+    assert git(remote, "log", "--format=%s", "-4", "main").splitlines() == [
+        "transition fraud v3: None -> Staging", "alias fraud@champion -> v3", "register fraud v3", "register fraud v2",
+    ]
+    replayed = git(remote, "log", "-1", "--format=%B", "main~2")
+    original = git(bob, "rev-parse", "refs/modelreg/sync-backup~2").strip()
+    assert replayed == (
+        "register fraud v3\n\nbob's retrain\n\n"
+        f"Modelreg-Op: register\nModelreg-Model: fraud\nModelreg-Version: 3\nModelreg-Replays: {original}\n\n"
+    )
+    assert git(bob, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
+    assert git(bob, "status", "--porcelain") == ""
+    assert git(bob, "rev-parse", "refs/modelreg/sync-backup") != git(bob, "rev-parse", "HEAD")
+
+
+def test_sync_refuses_what_it_cannot_replay(alice: Path, bob: Path, cli: Runner) -> None:
+    assert cli("register", "fraud", "s3://alice", "--push", registry=alice).code == 0
+    (bob / "notes.md").write_text("not a registry file\n")
+    git(bob, "add", "notes.md")
+    git(bob, "commit", "-qm", "notes")
+    head = git(bob, "rev-parse", "HEAD").strip()
+    result = cli("sync", registry=bob)
+    assert (result.code, result.stderr) == (
+        1, f"error: commit {head[:12]} changes files outside the registry (notes.md): "
+           "rebase it on the remote with git instead\n",
+    )
+    assert git(bob, "rev-parse", "HEAD").strip() == head

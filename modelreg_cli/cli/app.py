@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from modelreg_cli.cli import history, labels, lifecycle, query, search
+from modelreg_cli.cli import history, labels, lifecycle, query, search, sharing
 from modelreg_cli.cli.common import DEBUG_ENV, RegistryOption
 
 
@@ -97,6 +97,7 @@ app.command()(search.compare)
 app.command()(history.log)
 app.command()(history.diff)
 app.command()(history.rollback)
+app.command()(sharing.sync)
 
 
 def main() -> None:

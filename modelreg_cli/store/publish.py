@@ -22,6 +22,7 @@ from modelreg_cli.store.git import run_git_status
 
 if TYPE_CHECKING:
     from modelreg_cli.store.files import RegistryStore
+    from modelreg_cli.store.repository import GitRepository
 
 Operation = Callable[["RegistryStore"], Change | None]
 """Computes the change from the registry state it is given (the remote's latest), or None."""
@@ -131,3 +132,80 @@ def _fast_forward(store: RegistryStore, commit: str) -> bool:
     if head is not None and not repo.is_ancestor(head, commit):
         return False
     return run_git_status(repo.toplevel, ["merge", "--ff-only", "--quiet", commit])[0] == 0
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What sync did: 'up-to-date', 'fast-forward' (took N remote commits), 'pushed' (N local commits),
+    or 'replayed' (N local commits made again on top of the remote's)."""
+
+    action: str
+    count: int
+    remote: str
+    branch: str
+    head: str | None
+
+
+Replay = Callable[[str, str], str]
+"""Makes local commit C again on top of commit ONTO; returns the new tip (ONTO when nothing was left)."""
+
+
+def sync(store: RegistryStore, replay: Replay, registry_prefix: str) -> Synced:
+    """Bring the clone and its tracked remote branch together: fast-forward, push, or replay."""
+    repo = store.repo
+    remote, branch = repo.upstream()
+    for attempt in range(attempts_allowed()):
+        remote_head = repo.fetch_branch(remote, branch)
+        local = repo.head()
+        if local is None:
+            raise GitError("the clone has no commits: nothing to sync")
+        if remote_head is None or repo.is_ancestor(remote_head, local):
+            if local == remote_head:
+                return Synced("up-to-date", 0, remote, branch, local)
+            ahead = len(repo.first_parent_commits(remote_head, local)) if remote_head else 1
+            if repo.push(remote, local, branch):
+                return Synced("pushed", ahead, remote, branch, local)
+            _back_off(attempt)
+            continue
+        if repo.is_ancestor(local, remote_head):
+            behind = len(repo.first_parent_commits(local, remote_head))
+            if not _fast_forward(store, remote_head):
+                raise ConflictError(
+                    f"cannot fast-forward to {remote}/{branch}: files it changes have uncommitted edits here; "
+                    "commit or stash them, then run modelreg sync again"
+                )
+            return Synced("fast-forward", behind, remote, branch, remote_head)
+        mine = repo.first_parent_commits(repo.git("merge-base", local, remote_head).strip(), local)
+        _check_registry_only(repo, mine, registry_prefix)
+        tip = remote_head
+        for commit in mine:
+            tip = replay(commit, tip)
+        if tip != remote_head and not repo.push(remote, tip, branch):
+            _back_off(attempt)
+            continue
+        repo.git("update-ref", "-m", "modelreg sync: before replaying", "refs/modelreg/sync-backup", local)
+        code, _, err = run_git_status(repo.toplevel, ["reset", "--keep", "-q", tip])
+        if code != 0:
+            raise ConflictError(
+                f"replayed and pushed, but your checkout could not move to it ({err.strip().splitlines()[-1]}): "
+                f"run `git reset --keep {tip[:12]}` after committing or stashing your edits"
+            )
+        return Synced("replayed", len(mine), remote, branch, tip)
+    raise ConflictError(
+        f"could not sync with {remote}/{branch}: others kept writing to it ({attempts_allowed()} attempts): try again"
+    )
+
+
+def _check_registry_only(repo: GitRepository, commits: list[str], prefix: str) -> None:
+    """Only registry files can be replayed as operations: anything else needs git's own rebase."""
+    lead = f"{prefix}/" if prefix else ""
+    for commit in commits:
+        outside = [
+            path for path in repo.changed_paths(commit)
+            if not (path == f"{lead}modelreg.yaml" or path.startswith(f"{lead}models/"))
+        ]
+        if outside:
+            raise ConflictError(
+                f"commit {commit[:12]} changes files outside the registry ({outside[0]}): "
+                "rebase it on the remote with git instead"
+            )

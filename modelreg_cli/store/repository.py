@@ -214,6 +214,23 @@ class GitRepository:
         detail = next((line for line in err.splitlines() if line.startswith(("fatal:", "error:"))), err.strip())
         raise GitError(f"git push to {remote} failed: {detail or out.strip() or 'no message'}")
 
+    def recommit(self, tip: str, parent: str, original: str, message: str) -> str:
+        """A commit with TIP's tree on PARENT, with MESSAGE and ORIGINAL's author (a replayed commit)."""
+        tree = self.git("rev-parse", f"{tip}^{{tree}}").strip()
+        name, email, date = self.git("log", "-1", "--format=%an%n%ae%n%aI", original).splitlines()[:3]
+        env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date}
+        return self.git("commit-tree", tree, "-p", parent, "-F", "-", input=message, env=env).strip()
+
+    def first_parent_commits(self, base: str, tip: str) -> list[str]:
+        """The commits from BASE (excluded) to TIP along first parents, oldest first."""
+        return self.git("rev-list", "--reverse", "--first-parent", f"{base}..{tip}").split()
+
+    def changed_paths(self, commit: str) -> list[str]:
+        """The paths COMMIT changed against its first parent."""
+        out = self.git("diff-tree", "-r", "-z", "--no-commit-id", "--name-only", "--root", "-m", "--first-parent",
+                       commit)
+        return [path for path in out.split("\0") if path]
+
     def restore_index(self, head: str | None, paths: Sequence[str]) -> None:
         """Put the index entries of PATHS back to HEAD's (they matched HEAD before the change)."""
         if head:

@@ -1,0 +1,24 @@
+"""`modelreg sync`: bring a clone and its remote together."""
+
+from __future__ import annotations
+
+import typer
+
+from modelreg_cli.cli.common import RegistryOption, handle_errors, open_registry
+
+
+@handle_errors
+def sync(ctx: typer.Context, registry: RegistryOption = None) -> None:
+    """Bring the registry up to date with its remote: fast-forward, push local commits, or replay them
+    as operations on top of the remote's when both moved (a register takes the next free number)."""
+    done = open_registry(ctx, registry).sync()
+    where = f"{done.remote}/{done.branch}"
+    plural = "" if done.count == 1 else "s"
+    messages = {
+        "up-to-date": f"Already up to date with {where}",
+        "fast-forward": f"Fast-forwarded to {where} ({done.count} new commit{plural})",
+        "pushed": f"Pushed {done.count} commit{plural} to {where}",
+        "replayed": f"Replayed {done.count} local commit{plural} on top of {where} and pushed them "
+                    f"(the old ones are kept as refs/modelreg/sync-backup)",
+    }
+    typer.echo(messages[done.action])
