@@ -195,10 +195,12 @@ class GitRepository:
     def fetch_branch(self, remote: str, branch: str) -> str | None:
         """Fetch REMOTE's BRANCH into its remote-tracking ref; its commit, or None if it does not exist."""
         tracking = f"refs/remotes/{remote}/{branch}"
-        out = self.git("ls-remote", "--heads", remote, f"refs/heads/{branch}").strip()
-        if not out:
-            return None
-        self.git("fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}")
+        code, _, err = run_git_status(self.toplevel, ["fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}"])
+        if code != 0:
+            if "couldn't find remote ref" in err:
+                return None
+            detail = next((line for line in err.splitlines() if line.startswith(("fatal:", "error:"))), err.strip())
+            raise GitError(f"cannot fetch {branch} from {remote}: {detail or 'no message'}")
         return self.git("rev-parse", "--verify", tracking).strip()
 
     def is_ancestor(self, older: str, newer: str) -> bool:
