@@ -48,14 +48,16 @@ def _number(value: float) -> str:
 _FOLDING = {"Aliases", "Metrics", "Source"}
 
 
-def _table(*columns: str) -> Table:
+def _table(*columns: str, fold: Sequence[str] = ()) -> Table:
+    """A plain table; FOLD (and the usual long columns) wrap on a narrow terminal, the rest stay whole."""
     from rich import box
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in columns:
-        folds = column in _FOLDING
-        table.add_column(column, no_wrap=not folds, overflow="fold", min_width=14 if folds else None)
+        folds = column in _FOLDING or column in fold
+        # an unnamed marker column must never be squeezed away
+        table.add_column(column, no_wrap=not folds, overflow="fold", min_width=14 if folds else len(column) or 1)
     return table
 
 
@@ -183,7 +185,8 @@ def comparison_table(comparison: VersionComparison) -> None:
     numbers = comparison.numbers
     out.print(Text.assemble((comparison.name, "bold"), f": versions {', '.join(map(str, numbers))} "
                             f"(* marks rows that differ; metric changes are from version {numbers[0]})"))
-    table = _table("", "Key", *(str(number) for number in numbers))
+    labels = [str(number) for number in numbers]
+    table = _table("", "Key", *labels, fold=labels)
     for row in comparison.rows:
         cells = [_compared_value(value) for value in row.values]
         if row.key == "aliases":
