@@ -31,6 +31,10 @@ class ConflictError(ModelregError):
     """The change would break an invariant of the registry (exists already, stage held, ...)."""
 
 
+class PolicyError(ModelregError):
+    """The promotion policy in modelreg.yaml refuses the change, or a version does not qualify for it."""
+
+
 class DirtyError(ModelregError):
     """The files a change would touch have uncommitted edits."""
 

@@ -30,6 +30,7 @@ PUSH_ENV = "MODELREG_PUSH"
 if TYPE_CHECKING:
     from modelreg_cli.core.compare import VersionComparison
     from modelreg_cli.core.replay import Renumbering
+    from modelreg_cli.store.audit import CheckReport
 
 
 @dataclass(frozen=True)
@@ -367,7 +368,8 @@ class Registry:
         def operation(reg: Registry) -> tuple[changes.Change | None, Finish[TransitionResult]]:
             state = reg._model(name)
             move, change = changes.transition(
-                reg.config, state, version, stage, reg._store.stamp(), archive_existing, message
+                reg.config, state, version, stage, reg._store.stamp(), archive_existing, message,
+                held_before=reg._stage_history(name),
             )
             return change, lambda commit: TransitionResult(
                 state.view_version(version), move.from_stage, move.to_stage, move.archived, commit
@@ -375,15 +377,91 @@ class Registry:
 
         return self._write(operation)
 
+    def promote(
+        self,
+        name: str,
+        to: str,
+        *,
+        from_stage: str | None = None,
+        condition: str | None = None,
+        archive_existing: bool = False,
+        message: str | None = None,
+    ) -> TransitionResult:
+        """Move the latest version of NAME in FROM_STAGE (default: the stage before TO in modelreg.yaml)
+        to TO, when it meets CONDITION (a filter, as in search_versions) and the policy's gates; else
+        raise PolicyError (NotFoundError when no version is in FROM_STAGE) saying why."""
+        from modelreg_cli.core.policy import promotion_candidate
+
+        def operation(reg: Registry) -> tuple[changes.Change | None, Finish[TransitionResult]]:
+            state = reg._model(name)
+            number, _ = promotion_candidate(reg.config, state, to, from_stage, condition)
+            why = "\n\n".join(part for part in (message, f"Qualified by: {condition}" if condition else None) if part)
+            move, change = changes.transition(
+                reg.config, state, number, to, reg._store.stamp(), archive_existing, why or None,
+                held_before=reg._stage_history(name),
+            )
+            return change, lambda commit: TransitionResult(
+                state.view_version(number), move.from_stage, move.to_stage, move.archived, commit
+            )
+
+        return self._write(operation)
+
+    def _stage_history(self, name: str) -> Callable[[int, str], bool]:
+        """Asks history, only when the policy needs to know, whether a version of NAME held a stage
+        before: a version going back is a rollback (docs/policy.md)."""
+
+        def ask(version: int, stage: str) -> bool:
+            from modelreg_cli.store.audit import held_before
+
+            return held_before(self._store, name, version, canonical_stage(stage, self.config.stages))
+
+        return ask
+
+    def _alias_history(self, name: str, version: int, alias: str) -> Callable[[], bool]:
+        """Asks history, only when the policy needs to know, whether ALIAS of NAME pointed at VERSION before."""
+
+        def ask() -> bool:
+            from modelreg_cli.store.audit import held_before
+
+            return held_before(self._store, name, version, alias=alias)
+
+        return ask
+
+    def check(self, *, staged: bool = False, base: str | None = None, require_signed: bool = False) -> CheckReport:
+        """Every problem of the registry's files (the staged ones with STAGED) and, with BASE, of
+        every commit since BASE (and with STAGED, of the staged change): see docs/policy.md."""
+        from modelreg_cli.store import audit
+
+        return audit.check(self._store, staged=staged, base=base, require_signed=require_signed)
+
+    def codeowners(self) -> list[str]:
+        """CODEOWNERS lines for the registry: each model's folder owned by its owners and the policy's
+        approvers (plain emails), modelreg.yaml by the approvers; between modelreg's BEGIN/END lines."""
+        from modelreg_cli.core.policy import codeowners_lines
+        from modelreg_cli.store.audit import registry_prefix
+
+        owners = {model.name: model.owners for model in self.list_models()}
+        return codeowners_lines(self.config, owners, registry_prefix(self._store))
+
+    def write_codeowners(self) -> Path:
+        """Write codeowners() into the repository's CODEOWNERS (.github/, the top or docs/, where one
+        exists; else the top), replacing modelreg's block and keeping every other line. Not committed."""
+        from modelreg_cli.store.audit import write_codeowners
+
+        return write_codeowners(self._store, self.codeowners())
+
     def set_alias(self, name: str, alias: str, version: int, message: str | None = None) -> ChangeResult:
         """Point ALIAS of NAME at VERSION, moving it when it pointed elsewhere."""
         return self._change(
-            lambda reg: changes.set_alias(reg._model(name), alias, version, reg._store.stamp(), message),
+            lambda reg: changes.set_alias(reg._model(name), alias, version, reg._store.stamp(), message,
+                                          config=reg.config, returning=reg._alias_history(name, version, alias)),
             f"{name}@{alias} already points at version {version}",
         )
 
     def delete_alias(self, name: str, alias: str, message: str | None = None) -> ChangeResult:
-        return self._change(lambda reg: changes.delete_alias(reg._model(name), alias, reg._store.stamp(), message))
+        return self._change(
+            lambda reg: changes.delete_alias(reg._model(name), alias, reg._store.stamp(), message, config=reg.config)
+        )
 
     def set_tag(self, name: str, key: str, value: str, version: int | None = None,
                 message: str | None = None) -> ChangeResult:
@@ -409,7 +487,7 @@ class Registry:
         if version is None:
             return self._change(lambda reg: changes.delete_model(reg._model(name), message))
         return self._change(
-            lambda reg: changes.delete_version(reg._model(name), version, reg._store.stamp(), message)
+            lambda reg: changes.delete_version(reg._model(name), version, reg._store.stamp(), message, config=reg.config)
         )
 
     def rename(self, old: str, new: str, message: str | None = None) -> ChangeResult:
@@ -499,7 +577,9 @@ class Registry:
             undone = changes.Undone(found.undone.id, found.undone.subject) if found.undone else None
             stamp = reg._store.stamp()
             if wanted is not None:
-                return changes.rollback_stage(reg.config, state, wanted, found.version, stamp, undone, message)
-            return changes.rollback_alias(state, str(alias), found.version, stamp, undone, message)
+                return changes.rollback_stage(reg.config, state, wanted, found.version, stamp, undone, message,
+                                              held_before=reg._stage_history(name))
+            return changes.rollback_alias(state, str(alias), found.version, stamp, undone, message, config=reg.config,
+                                          returning=reg._alias_history(name, found.version, str(alias)))
 
         return self._change(make)

@@ -55,6 +55,7 @@ printf 'pretend this is an XGBoost booster retrained on November data\n' >"$demo
 run modelreg register fraud-detector "$demo/train-output/model.ubj" \
   --metric auc=0.951 --metric precision=0.866 --metric recall=0.752 --metric f1=0.805 \
   --param learning_rate=0.05 --param max_depth=6 --param n_estimators=700 --tag framework=xgboost \
+  --run-id 7c1e4f9a0b2d4e6f8a1c3e5b7d9f0a2c \
   --dataset s3://datalake/fraud/transactions/2026-11-01 --parent models:/fraud-detector/5 \
   --description "Monthly retrain on November transactions." -m "November retrain"
 run modelreg show models:/fraud-detector/7
@@ -70,10 +71,21 @@ else
   printf '%s(exit code %s)%s\n' "$dim" "$?" "$off"
 fi
 
-say "With --archive-existing, version 4 moves to Archived in the same commit:"
+say "The registry's policy (modelreg.yaml, docs/policy.md) lets only the model's owners and the release" \
+    "manager move a version into Production; you are demo@example.com:"
+show modelreg transition fraud-detector 7 Production --archive-existing
+if modelreg transition fraud-detector 7 Production --archive-existing 2>&1; then
+  echo "unexpected: the policy should have refused the promotion" >&2; exit 1
+else
+  printf '%s(exit code %s)%s\n' "$dim" "$?" "$off"
+fi
+
+say "Tom Lindqvist, the release manager, may. With --archive-existing, version 4 moves to Archived in the same commit:"
+export GIT_AUTHOR_NAME="Tom Lindqvist" GIT_AUTHOR_EMAIL=tom.lindqvist@example.com
+export GIT_COMMITTER_NAME="Tom Lindqvist" GIT_COMMITTER_EMAIL=tom.lindqvist@example.com
 run modelreg transition fraud-detector 7 Production --archive-existing -m "Beat v4 in a 7-day shadow run"
 
-say "Aliases are names a deploy can follow. Point champion at the new version:"
+say "Aliases are names a deploy can follow. Point champion (a protected alias) at the new version:"
 run modelreg alias set fraud-detector champion 7
 
 say "Every change above is one git commit: who, when and why, ready for review, revert and audit."

@@ -205,6 +205,48 @@ register kenji.watanabe 2026-11-14T11:50:00Z $m hf://acme-nlp/support-intent-deb
   --param batch_size=16 --param max_seq_length=256 --tag framework=transformers \
   --code-commit "$(commit si3)" --dataset $tickets/2026-11-01
 
+# --- the promotion policy, adopted after all of the above (docs/policy.md) ---
+cat >"$reg/modelreg.yaml" <<'POLICY'
+format_version: 1
+stages:
+- None
+- Staging
+- Production
+- Archived
+exclusive_stages:
+- Production
+# The promotion policy (docs/policy.md): `transition`, `promote`, `alias set` and `rollback` obey it,
+# and `modelreg check --base origin/main` holds every commit of a pull request to it.
+policy:
+  # Where a version may go from each stage: nothing skips Staging, nothing leaves Archived
+  # (a rollback may still give a stage back to a version that held it before).
+  transitions:
+    None: [Staging, Archived]
+    Staging: [Production, Archived, None]
+    Production: [Archived]
+    Archived: []
+  gates:
+    Staging:
+      fields: [run_id, description]
+    Production:
+      # Models scored by AUC need at least 0.9 (a model without an auc metric is not held to it).
+      require: "NOT metrics.auc < 0.9"
+      fields: [run_id, artifact.sha256, description]
+      not_worse_than_current:
+        auc: higher
+        macro_f1: higher
+        wape: lower
+      approvers: [owners, tom.lindqvist@example.com]
+  protected_aliases:
+    champion:
+      require: "stage = 'Production'"
+      approvers: [owners, tom.lindqvist@example.com]
+POLICY
+GIT_AUTHOR_NAME="Tom Lindqvist" GIT_AUTHOR_EMAIL=tom.lindqvist@example.com GIT_AUTHOR_DATE=2026-11-20T09:00:00Z \
+GIT_COMMITTER_NAME="Tom Lindqvist" GIT_COMMITTER_EMAIL=tom.lindqvist@example.com GIT_COMMITTER_DATE=2026-11-20T09:00:00Z \
+  git -C "$reg" commit -q -m "Adopt a promotion policy" -- modelreg.yaml
+"$MODELREG" --registry "$reg" check >/dev/null  # the registry obeys its own schema and invariants
+
 rm -rf "$out/models" "$out/modelreg.yaml"
 cp -R "$reg/modelreg.yaml" "$reg/models" "$out/"
 rm -f "$out/models/.gitkeep"  # made by init for an empty registry; models/ is not empty here

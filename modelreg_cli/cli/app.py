@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from modelreg_cli.cli import history, labels, lifecycle, query, search, sharing
+from modelreg_cli.cli import governance, history, labels, lifecycle, query, search, sharing
 from modelreg_cli.cli.common import DEBUG_ENV, RegistryOption
 
 
@@ -83,6 +83,7 @@ app.command()(lifecycle.init)
 app.command()(lifecycle.create)
 app.command()(lifecycle.register)
 app.command()(lifecycle.transition)
+app.command()(governance.promote)
 app.add_typer(labels.alias_app, name="alias")
 app.add_typer(labels.tag_app, name="tag")
 app.command()(lifecycle.describe)
@@ -98,6 +99,8 @@ app.command()(history.log)
 app.command()(history.diff)
 app.command()(history.rollback)
 app.command()(sharing.sync)
+app.command()(governance.check)
+app.command()(governance.codeowners)
 
 
 def main() -> None:

@@ -19,6 +19,16 @@ from modelreg_cli.core.manifests import (
     VersionManifest,
 )
 from modelreg_cli.core.names import canonical_stage, validate_alias, validate_key, validate_model_name
+from modelreg_cli.core.policy import (
+    HeldStage,
+    Returning,
+    alias_move_violations,
+    check_alias,
+    check_alias_removal,
+    check_transition,
+    enforce,
+    stage_move_violations,
+)
 from modelreg_cli.core.serialize import dump_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import ConflictError, InvalidInputError, NotFoundError, UsageError
@@ -162,6 +172,7 @@ def register(
         created_by=stamp.who,
         updated_at=stamp.when,
     )
+    _check_registration(config, state, manifest, aliases, stamp.who)
     state.model.last_version = number
     state.model.aliases = {**state.model.aliases, **dict.fromkeys(aliases, number)}
     state.model.updated_at = stamp.when
@@ -177,6 +188,17 @@ def register(
         version=number, message=message,
     )
     return manifest, change
+
+
+def _check_registration(config: RegistryConfig, state: ModelState, manifest: VersionManifest, aliases: list[str],
+                        who: str) -> None:
+    """A version registered in a stage other than the first moves into it; its aliases are set."""
+    if config.policy is None:
+        return
+    found = stage_move_violations(config, state, manifest, aliases, config.initial_stage, who)
+    for alias in aliases:
+        found += alias_move_violations(config, state, alias, manifest, aliases, who)
+    enforce(found, f"registering {state.name} v{manifest.version}")
 
 
 def archive_stage(config: RegistryConfig) -> str:
@@ -202,8 +224,11 @@ def transition(
     stamp: Stamp,
     archive_existing: bool = False,
     message: str | None = None,
+    *,
+    held_before: HeldStage | None = None,
 ) -> tuple[Transition, Change | None]:
-    """Move a version to STAGE; None for the change when it is already there."""
+    """Move a version to STAGE; None for the change when it is already there. The policy applies
+    (core/policy.py); HELD_BEFORE tells, when asked, whether a version held a stage before."""
     target = canonical_stage(stage, config.stages)
     manifest = state.version(number)
     before = manifest.stage
@@ -219,6 +244,7 @@ def transition(
             f"{holders} of {state.name!r} already holds {target}, which only one version may hold: "
             f"pass --archive-existing to move it to {archived}"
         )
+    check_transition(config, state, number, target, stamp.who, displaced, archived, held_before)
     writes: dict[str, str] = {}
     manifest.stage = target
     manifest.updated_at = stamp.when
@@ -235,13 +261,16 @@ def transition(
     return Transition(number, before, target, tuple(displaced)), change
 
 
-def set_alias(state: ModelState, alias: str, number: int, stamp: Stamp, message: str | None = None) -> Change | None:
-    """Point ALIAS at a version, moving it when it pointed elsewhere; None when already there."""
+def set_alias(state: ModelState, alias: str, number: int, stamp: Stamp, message: str | None = None, *,
+              config: RegistryConfig | None = None, returning: Returning | None = None) -> Change | None:
+    """Point ALIAS at a version, moving it when it pointed elsewhere; None when already there.
+    With CONFIG, its policy applies to a protected alias."""
     validate_alias(alias)
     state.version(number)
     previous = state.model.aliases.get(alias)
     if previous == number:
         return None
+    check_alias(config, state, alias, number, stamp.who, returning)
     state.model.aliases = {**state.model.aliases, alias: number}
     state.model.updated_at = stamp.when
     if previous is None:
@@ -251,10 +280,12 @@ def set_alias(state: ModelState, alias: str, number: int, stamp: Stamp, message:
     return Change("alias-set", state.name, subject, writes=_model_writes(state), version=number, message=message)
 
 
-def delete_alias(state: ModelState, alias: str, stamp: Stamp, message: str | None = None) -> Change:
+def delete_alias(state: ModelState, alias: str, stamp: Stamp, message: str | None = None, *,
+                 config: RegistryConfig | None = None) -> Change:
     if alias not in state.model.aliases:
         known = ", ".join(sorted(state.model.aliases)) or "none"
         raise NotFoundError(f"model {state.name!r} has no alias {alias!r} (aliases: {known})")
+    check_alias_removal(config, state, [alias], stamp.who)
     aliases = dict(state.model.aliases)
     number = aliases.pop(alias)
     state.model.aliases = aliases
@@ -323,10 +354,12 @@ def delete_model(state: ModelState, message: str | None = None) -> Change:
     return Change("delete", state.name, f"delete model {state.name}", deletes=_all_paths(state), message=message)
 
 
-def delete_version(state: ModelState, number: int, stamp: Stamp, message: str | None = None) -> Change:
+def delete_version(state: ModelState, number: int, stamp: Stamp, message: str | None = None, *,
+                   config: RegistryConfig | None = None) -> Change:
     """Remove one version; aliases pointing at it go too. Its number is never given again."""
     state.version(number)
     dropped = state.aliases_of(number)
+    check_alias_removal(config, state, dropped, stamp.who)
     del state.versions[number]
     state.model.aliases = {a: n for a, n in state.model.aliases.items() if n != number}
     state.model.updated_at = stamp.when
@@ -427,9 +460,12 @@ def rollback_stage(
     stamp: Stamp,
     undone: Undone | None = None,
     message: str | None = None,
+    *,
+    held_before: HeldStage | None = None,
 ) -> Change:
     """Give STAGE back to version TARGET: it alone holds the stage afterwards, the current holders
-    go to Archived (as `transition --archive-existing` does), all in one commit."""
+    go to Archived (as `transition --archive-existing` does), all in one commit. The policy applies;
+    HELD_BEFORE tells, when asked, whether a version held a stage before."""
     stage = canonical_stage(stage, config.stages)
     manifest = _existing(state, target)
     holders = state.holders(stage)
@@ -437,6 +473,8 @@ def rollback_stage(
         raise ConflictError(f"version {target} of {state.name!r} already holds {stage}: nothing to roll back")
     displaced = [n for n in holders if n != target]
     archived = archive_stage(config) if displaced else ""
+    check_transition(config, state, target, stage, stamp.who, displaced, archived, held_before,
+                     what=f"rolling back {state.name} {stage} to v{target}")
     writes: dict[str, str] = {}
     if manifest.stage != stage:
         manifest.stage = stage
@@ -453,14 +491,17 @@ def rollback_stage(
 
 
 def rollback_alias(
-    state: ModelState, alias: str, target: int, stamp: Stamp, undone: Undone | None = None, message: str | None = None
+    state: ModelState, alias: str, target: int, stamp: Stamp, undone: Undone | None = None, message: str | None = None,
+    *, config: RegistryConfig | None = None, returning: Returning | None = None,
 ) -> Change:
-    """Point ALIAS back at version TARGET (restoring it when it was removed), in one commit."""
+    """Point ALIAS back at version TARGET (restoring it when it was removed), in one commit. With
+    CONFIG, its policy applies to a protected alias."""
     validate_alias(alias)
     _existing(state, target)
     previous = state.model.aliases.get(alias)
     if previous == target:
         raise ConflictError(f"{state.name}@{alias} already points at version {target}: nothing to roll back")
+    check_alias(config, state, alias, target, stamp.who, returning)
     state.model.aliases = {**state.model.aliases, alias: target}
     state.model.updated_at = stamp.when
     was = f"v{previous}" if previous is not None else "none"

@@ -6,9 +6,18 @@ Field order here is the key order on disk, so every change is a small, stable di
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 FORMAT_VERSION = 1
 DEFAULT_STAGES = ["None", "Staging", "Production", "Archived"]
@@ -48,14 +57,150 @@ class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+# Fields a gate may require (`fields:`), besides metrics.KEY, params.KEY and tags.KEY.
+GATE_FIELDS = ("source", "description", "run_id", "artifact.sha256", "artifact.size_bytes", "lineage.code_commit",
+               "lineage.datasets", "lineage.parents")
+GATE_FIELD_PREFIXES = ("metrics.", "params.", "tags.")
+OWNERS = "owners"
+"""In `approvers`: the model's `owners` (from model.yaml)."""
+
+
+class Gate(_Document):
+    """What a version must meet to enter a stage, or to be what a protected alias points at
+    (docs/policy.md). Every part is optional; a gate with none of them lets anything through."""
+
+    require: list[str] = Field(default_factory=list)
+    """Conditions in the filter language of `modelreg search --versions`; all must hold."""
+    fields: list[str] = Field(default_factory=list)
+    """Fields the version must have, not empty: run_id, artifact.sha256, description, metrics.auc, ..."""
+    not_worse_than_current: dict[str, Literal["higher", "lower"]] = Field(default_factory=dict)
+    """metric -> which way is better: the version must be at least as good as the one it replaces."""
+    approvers: list[str] | None = None
+    """Who may make the move: git author emails, fnmatch patterns (*@risk.example.com), or `owners`.
+    Absent: anyone."""
+
+    @field_validator("require", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else ([] if value is None else value)
+
+    @field_validator("require")
+    @classmethod
+    def _parse_conditions(cls, conditions: list[str]) -> list[str]:
+        from modelreg_cli.core.filter import FilterError, parse_filter
+
+        for condition in conditions:
+            try:
+                parse_filter(condition, "versions")
+            except FilterError as exc:
+                raise ValueError(f"condition {condition!r} cannot be read: {exc}") from None
+        return conditions
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, fields: list[str]) -> list[str]:
+        for name in fields:
+            keyed = name.startswith(GATE_FIELD_PREFIXES) and len(name.split(".", 1)[1]) > 0
+            if name not in GATE_FIELDS and not keyed:
+                raise ValueError(f"unknown field {name!r}: use {', '.join(GATE_FIELDS)}, metrics.KEY, params.KEY or tags.KEY")
+        return fields
+
+    @field_validator("approvers")
+    @classmethod
+    def _approver_patterns(cls, approvers: list[str] | None) -> list[str] | None:
+        if approvers is None:
+            return None
+        if not approvers:
+            raise ValueError("approvers is empty, so nobody could make the change: list emails, patterns or "
+                             "'owners', or remove the key to let anyone")
+        for entry in approvers:
+            if entry != OWNERS and "@" not in entry and entry != "*":
+                raise ValueError(f"approver {entry!r} is neither an email (pattern), like *@risk.example.com, nor 'owners'")
+        return approvers
+
+
+class Policy(_Document):
+    """The `policy:` section of modelreg.yaml: the rules every promotion obeys (docs/policy.md)."""
+
+    transitions: dict[str, list[str]] | None = None
+    """from-stage -> the stages a version may move to from it. Absent: any move; a stage not listed: any."""
+    gates: dict[str, Gate] = Field(default_factory=dict)
+    """stage -> what a version must meet to enter it."""
+    protected_aliases: dict[str, Gate] = Field(default_factory=dict)
+    """alias -> who may move it and what its target must meet."""
+
+    @field_validator("transitions", mode="before")
+    @classmethod
+    def _none_means_nowhere(cls, value: Any) -> Any:
+        # `Archived:` with nothing after it reads as null: no move out of Archived.
+        if isinstance(value, dict):
+            return {key: [] if targets is None else targets for key, targets in value.items()}
+        return value
+
+    @field_validator("gates", "protected_aliases", mode="before")
+    @classmethod
+    def _empty_gates(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: {} if gate is None else gate for key, gate in value.items()}
+        return {} if value is None else value
+
+    def allowed_targets(self, stage: str) -> list[str] | None:
+        """The stages a version in STAGE may move to; None when any."""
+        if self.transitions is None:
+            return None
+        for source, targets in self.transitions.items():
+            if source.lower() == stage.lower():
+                return targets
+        return None
+
+    def gate(self, stage: str) -> Gate | None:
+        for name, gate in self.gates.items():
+            if name.lower() == stage.lower():
+                return gate
+        return None
+
+    def check_stages(self, stages: list[str]) -> None:
+        """Every stage the policy names must be one of STAGES (in any case); each is then spelled as
+        STAGES spell it, as everywhere else."""
+        known = {stage.lower(): stage for stage in stages}
+        named = [(f"gates.{stage}", stage) for stage in self.gates]
+        for source, targets in (self.transitions or {}).items():
+            named += [(f"transitions.{source}", stage) for stage in (source, *targets)]
+        for where, stage in named:
+            if stage.lower() not in known:
+                raise ValueError(f"policy.{where}: unknown stage {stage!r} (stages are {', '.join(stages)})")
+        if self.transitions is not None:
+            self.transitions = {known[source.lower()]: [known[target.lower()] for target in targets]
+                                for source, targets in self.transitions.items()}
+        self.gates = {known[stage.lower()]: gate for stage, gate in self.gates.items()}
+        from modelreg_cli.core.names import validate_alias
+        from modelreg_cli.errors import InvalidInputError
+
+        for alias in self.protected_aliases:
+            try:
+                validate_alias(alias)
+            except InvalidInputError as exc:
+                raise ValueError(f"policy.protected_aliases: {exc}") from None
+
+
 class RegistryConfig(_Document):
-    """modelreg.yaml: the registry's format version and lifecycle stages."""
+    """modelreg.yaml: the registry's format version, lifecycle stages and promotion policy."""
 
     format_version: int = FORMAT_VERSION
     stages: list[str] = Field(default_factory=lambda: list(DEFAULT_STAGES))
     exclusive_stages: list[str] = Field(default_factory=lambda: list(DEFAULT_EXCLUSIVE_STAGES))
     push: bool = False
     """Push every write to the tracked remote branch (as --push does)."""
+    policy: Policy | None = None
+    """The rules of promotions (docs/policy.md); None: any stage may follow any other, as in MLflow."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_policy(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A registry with no policy keeps the modelreg.yaml it always had.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("policy") is None:
+            data.pop("policy", None)
+        return data
 
     @model_validator(mode="after")
     def _check_stages(self) -> RegistryConfig:
@@ -69,6 +214,8 @@ class RegistryConfig(_Document):
         unknown = [stage for stage in self.exclusive_stages if stage not in self.stages]
         if unknown:
             raise ValueError(f"exclusive_stages {unknown} are not in stages {self.stages}")
+        if self.policy is not None:
+            self.policy.check_stages(self.stages)
         return self
 
     @property

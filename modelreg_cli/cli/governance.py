@@ -1,0 +1,148 @@
+"""Governance commands: promote (a gated transition for CI), check (for pre-commit hooks and pull
+requests), codeowners (review routing from owners and approvers)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from modelreg_cli.cli.common import (
+    BranchOption,
+    MessageOption,
+    PushOption,
+    RegistryOption,
+    handle_errors,
+    open_registry,
+    open_writer,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from modelreg_cli.core.checks import Problem
+    from modelreg_cli.store.audit import CheckReport
+
+
+@handle_errors
+def promote(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    to: Annotated[str, typer.Option("--to", help="The stage to promote into, e.g. Production.", show_default=False)],
+    from_stage: Annotated[
+        str | None, typer.Option("--from", help="Take the latest version in this stage (default: the stage before "
+                                 "--to in modelreg.yaml).", show_default=False)
+    ] = None,
+    condition: Annotated[
+        str | None, typer.Option("--if", help="Promote only if the version matches this filter, as in `search "
+                                 "--versions`: \"metrics.accuracy >= 0.9\".", show_default=False)
+    ] = None,
+    archive_existing: Annotated[
+        bool, typer.Option("--archive-existing", help="Move the version holding an exclusive --to stage to Archived.")
+    ] = False,
+    message: MessageOption = None,
+    registry: RegistryOption = None,
+    push: PushOption = None,
+    branch: BranchOption = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the promoted version as JSON.")] = False,
+) -> None:
+    """Promote the latest version of a stage if it qualifies: --if, and the policy's gates. Exit 1 with
+    the reason when it does not (for CI)."""
+    result = open_writer(ctx, registry, push, branch).promote(
+        name, to, from_stage=from_stage, condition=condition, archive_existing=archive_existing, message=message
+    )
+    if json:
+        print_json({**result.version.model_dump(mode="json"), "from_stage": result.from_stage,
+                    "archived": list(result.archived), "commit": result.commit})
+        return
+    line = f"Promoted {name} version {result.version.version}: {result.from_stage} -> {result.to_stage}"
+    if result.archived:
+        line += "; archived " + ", ".join(f"version {n}" for n in result.archived)
+    typer.echo(line)
+
+
+@handle_errors
+def check(
+    ctx: typer.Context,
+    staged: Annotated[
+        bool, typer.Option("--staged", help="Check the staged files, and the staged change against HEAD (the "
+                           "pre-commit hook).")
+    ] = False,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Also check every commit since this revision (e.g. origin/main) "
+                                 "against the policy as it was there.", show_default=False)
+    ] = None,
+    require_signed: Annotated[
+        bool, typer.Option("--require-signed", help="With --base: every commit must carry a signature git can "
+                           "verify.")
+    ] = False,
+    registry: RegistryOption = None,
+    json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list of problems (file, line, rule, message, commit, "
+                           "author) for CI annotations.")
+    ] = False,
+) -> None:
+    """Check the registry: every file parses and fits the schema, the invariants hold, and (with
+    --base or --staged) every change obeys the policy. Lists every problem; exit 1 if any."""
+    if require_signed and base is None:
+        from modelreg_cli.errors import UsageError
+
+        raise UsageError("--require-signed checks the commits since --base: pass --base REV too")
+    report = open_registry(ctx, registry).check(staged=staged, base=base, require_signed=require_signed)
+    for note in report.notes:
+        sys.stderr.write(f"note: {note}\n")
+    if json:
+        print_json([problem.to_json() for problem in report.problems])
+    else:
+        for problem in report.problems:
+            typer.echo(problem_line(problem))
+    if report.problems:
+        count = len(report.problems)
+        sys.stderr.write(f"error: {count} problem{'s' if count != 1 else ''} found: fix "
+                         f"{'them' if count != 1 else 'it'} and run `modelreg check` again\n")
+        raise typer.Exit(1)
+    if not json:
+        typer.echo(summary(report))
+
+
+def problem_line(problem: Problem) -> str:
+    """'models/fraud/versions/4.yaml:7: immutable: ... (commit 1a2b3c4d by eve@example.com)'."""
+    where = problem.file or ""
+    if problem.file and problem.line is not None:
+        where += f":{problem.line}"
+    if not where:
+        return f"{problem.rule}: {problem.message}"  # a whole commit's: its message names it
+    text = f"{where}: {problem.rule}: {problem.message}"
+    if problem.commit is not None:
+        text += f" (commit {problem.commit[:8]} by {problem.author})"
+    elif problem.author is not None:
+        text += f" (staged, by {problem.author})"
+    return text
+
+
+def summary(report: CheckReport) -> str:
+    models = f"{report.models} model{'s' if report.models != 1 else ''}"
+    versions = f"{report.versions} version{'s' if report.versions != 1 else ''}"
+    text = f"OK: {models}, {versions} in {report.checked}"
+    if report.base is not None:
+        text += f"; {report.commits} commit{'s' if report.commits != 1 else ''} since {report.base}"
+    return text
+
+
+@handle_errors
+def codeowners(
+    ctx: typer.Context,
+    write: Annotated[
+        bool, typer.Option("--write", help="Write the lines into the repository's CODEOWNERS (keeping its other "
+                           "lines) instead of printing them; nothing is committed.")
+    ] = False,
+    registry: RegistryOption = None,
+) -> None:
+    """CODEOWNERS lines from each model's owners and the policy's approvers, so the right people
+    review each promotion pull request."""
+    reg = open_registry(ctx, registry)
+    if not write:
+        typer.echo("\n".join(reg.codeowners()))
+        return
+    path = reg.write_codeowners()
+    typer.echo(f"Wrote modelreg's rules to {path} (not committed: review it, then commit it)")

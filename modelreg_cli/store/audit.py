@@ -1,0 +1,330 @@
+"""Reading what `modelreg check` judges: the files of a state of the registry (the working tree,
+the index, a revision) and the changes of each commit since a base, from git.
+
+The rules themselves are pure (core/checks.py, core/policy.py); this module only finds the files,
+the commits, their authors and signatures, and the registry's states on each side of a change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from modelreg_cli.core import layout
+from modelreg_cli.core.checks import (
+    ChangeContext,
+    FileContent,
+    FilesReport,
+    Loc,
+    ModelFiles,
+    Problem,
+    change_problems,
+    check_files,
+    key_line,
+)
+from modelreg_cli.core.events import promoted_models
+from modelreg_cli.core.manifests import RegistryConfig
+from modelreg_cli.core.serialize import parse_document
+from modelreg_cli.core.state import ModelState
+from modelreg_cli.errors import GitError, ManifestError
+from modelreg_cli.store.files import RegistryStore
+from modelreg_cli.store.history import RegistryHistory, read_history
+from modelreg_cli.store.repository import GitRepository
+from modelreg_cli.store.snapshot import GitTree, Snapshot
+
+if TYPE_CHECKING:
+    from modelreg_cli.store.cache import DocumentReader, Kind
+
+STAGED = "the staged files"
+_GOOD_SIGNATURES = ("G", "U")  # good; good with a key of unknown validity (see git log --format=%G?)
+_SIGNATURE_STATES = {"B": "a bad signature", "N": "no signature", "E": "a signature git cannot check (unknown key)",
+                     "X": "an expired signature", "Y": "a signature by an expired key", "R": "a signature by a revoked key"}
+
+
+@dataclass
+class CheckReport:
+    """What `modelreg check` found. Problem files are relative to the top of the repository."""
+
+    problems: list[Problem]
+    checked: str
+    models: int
+    versions: int
+    commits: int = 0
+    base: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def check(store: RegistryStore, staged: bool = False, base: str | None = None, require_signed: bool = False
+          ) -> CheckReport:
+    """Check the files (the index with STAGED, else the store's snapshot) and, with BASE, every
+    commit since BASE; with STAGED, the staged change too. See docs/policy.md."""
+    repo = store.repo if (staged or base is not None) else _repo_or_none(store)
+    prefix = _prefix(store, repo)
+    with contextlib.ExitStack() as stack:
+        snapshot: Snapshot = store.snapshot
+        tree = None
+        if staged:
+            assert repo is not None
+            tree = index_tree(repo)
+            snapshot = stack.enter_context(_tree(repo, tree, prefix, STAGED))
+        files = _check_snapshot(store, snapshot, repo)
+        report = CheckReport(list(files.problems), snapshot.label, files.models, files.versions)
+        if repo is not None and (base is not None or staged):
+            policy = _policy_config(store, repo, prefix, base, files)
+            if base is not None:
+                report.base = base
+                report.commits = _check_commits(store, repo, prefix, base, policy, require_signed, report)
+            if staged and tree is not None:
+                head = repo.head()
+                report.problems += _check_change(store, repo, prefix, policy, head, tree, store.stamp().who, None)
+            if files.config_valid and policy.policy != files.config.policy:
+                since = f"since {base}" if base is not None else "in the staged files"
+                report.notes.append(f"the policy in {layout.CONFIG_FILE} changed {since}: changes were checked against "
+                                    "the policy before it")
+    report.problems = [_from_top(problem, prefix) for problem in report.problems]
+    return report
+
+
+def _repo_or_none(store: RegistryStore) -> GitRepository | None:
+    try:
+        return store.repo
+    except GitError:
+        return None  # a registry folder outside git: its files can still be checked
+
+
+def _prefix(store: RegistryStore, repo: GitRepository | None) -> str:
+    if isinstance(store.snapshot, GitTree):
+        return store.snapshot.prefix
+    return repo.relative(store.root) if repo is not None else ""
+
+
+def _from_top(problem: Problem, prefix: str) -> Problem:
+    if not prefix or problem.file is None:
+        return problem
+    return Problem(f"{prefix}/{problem.file}", problem.line, problem.rule, problem.message, problem.commit,
+                   problem.author)
+
+
+# --------------------------------------------------------------------------- files of a state
+
+
+def _check_snapshot(store: RegistryStore, snapshot: Snapshot, repo: GitRepository | None) -> FilesReport:
+    from modelreg_cli.store.cache import DocumentReader, collection_paused
+
+    with collection_paused(), DocumentReader.open(store.root, snapshot, repo) as reader:
+        return check_files(snapshot.read(layout.CONFIG_FILE), model_files(snapshot, reader))
+
+
+def model_files(snapshot: Snapshot, reader: DocumentReader | None = None) -> Iterator[ModelFiles]:
+    """Each folder of models/ with its model.yaml and the YAML files of its versions/ folder: as
+    validated documents when READER (the manifest cache) has them or can parse them, else as bytes."""
+    for name, is_dir in sorted(snapshot.list_dir(layout.MODELS_DIR)):
+        if not is_dir or name.startswith("."):
+            continue
+        folder = f"{layout.model_dir(name)}/{layout.VERSIONS_DIR}"
+        versions: dict[str, FileContent] = {}
+        for filename, inner in snapshot.list_dir(folder):
+            if inner or not filename.endswith((".yaml", ".yml")):
+                continue
+            numbered = layout.version_number_of(filename) is not None
+            found = _content(snapshot, reader if numbered else None, f"{folder}/{filename}", "version")
+            if found is not None:
+                versions[filename] = found
+        model = _content(snapshot, reader, layout.model_file(name), "model")
+        yield ModelFiles(name, model, versions, snapshot.read)
+
+
+def _content(snapshot: Snapshot, reader: DocumentReader | None, path: str, kind: Kind) -> FileContent | None:
+    """The validated document at PATH when it is one, else its bytes (to say what is wrong), or None."""
+    if reader is not None:
+        try:
+            document = reader.read(path, kind)
+        except ManifestError:
+            document = None
+        if document is not None:
+            return document
+    return snapshot.read(path)
+
+
+def index_tree(repo: GitRepository) -> str:
+    """The tree of what is staged (git write-tree). Inside a hook, git may stage into another index
+    file (`git commit -a`, `git commit PATH`): GIT_INDEX_FILE, when set, names it."""
+    env = {}
+    given = os.environ.get("GIT_INDEX_FILE")
+    if given:
+        env["GIT_INDEX_FILE"] = str(Path(given).resolve())
+    try:
+        return repo.git("write-tree", env=env).strip()
+    except GitError as exc:
+        raise GitError(f"cannot read the staged files ({exc}): resolve merge conflicts and stage the result") from None
+
+
+@contextlib.contextmanager
+def _tree(repo: GitRepository, treeish: str, prefix: str, label: str | None = None) -> Iterator[GitTree]:
+    tree = GitTree(repo.toplevel, treeish, prefix)
+    if label is not None:
+        tree.label = label
+    try:
+        yield tree
+    finally:
+        tree.close()
+
+
+def _view(store: RegistryStore, repo: GitRepository, treeish: str, prefix: str) -> RegistryStore:
+    """The registry as it is in TREEISH (a commit or a tree), read-only."""
+    view = RegistryStore(store.root, GitTree(repo.toplevel, treeish, prefix))
+    view._repo = repo
+    return view
+
+
+def _close(view: RegistryStore) -> None:
+    if isinstance(view.snapshot, GitTree):
+        view.snapshot.close()
+
+
+def _policy_config(store: RegistryStore, repo: GitRepository, prefix: str, base: str | None, files: FilesReport
+                   ) -> RegistryConfig:
+    """The config whose policy judges the changes: the one at BASE (else at HEAD), so a change
+    cannot loosen the rules it is judged by; the checked files' own when there is none before."""
+    point = repo.resolve_commit(base) if base is not None else repo.head()
+    if point is None:
+        return files.config
+    with _tree(repo, point, prefix) as tree:
+        data = tree.read(layout.CONFIG_FILE)
+    if data is None:
+        return files.config
+    try:
+        return parse_document(data, RegistryConfig, layout.CONFIG_FILE)
+    except ManifestError:
+        return files.config
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def _check_commits(store: RegistryStore, repo: GitRepository, prefix: str, base: str, policy: RegistryConfig,
+                   require_signed: bool, report: CheckReport) -> int:
+    """Check each commit since BASE that touched the registry (merges aside: their sides are checked)."""
+    start = repo.resolve_commit(base)
+    head = repo.head()
+    if head is None:
+        return 0
+    fields = "%H%x1f%P%x1f%ae" + ("%x1f%G?" if require_signed else "")
+    out = repo.git("--literal-pathspecs", "log", "--reverse", "--topo-order", "--no-merges", "--full-history",
+                   "--no-show-signature", f"--format={fields}", f"{start}..{head}", "--", prefix or ".")
+    count = 0
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        commit, parents, author, *signature = line.split("\x1f")
+        parent = parents.split()[0] if parents.split() else None
+        count += 1
+        if require_signed and signature and signature[0] not in _GOOD_SIGNATURES:
+            state = _SIGNATURE_STATES.get(signature[0], f"signature state {signature[0]!r}")
+            report.problems.append(Problem(None, None, "signature", f"commit {commit[:8]} by {author} has {state}: "
+                                           "sign registry commits (git commit -S) with a key git can verify",
+                                           commit, author))
+        report.problems += _check_change(store, repo, prefix, policy, parent, commit, author, commit)
+    return count
+
+
+def _check_change(store: RegistryStore, repo: GitRepository, prefix: str, policy: RegistryConfig,
+                  before: str | None, after: str, author: str, commit: str | None) -> list[Problem]:
+    """The problems of the change from BEFORE (None: nothing) to AFTER, made by AUTHOR."""
+    start = before or _empty_tree(repo)
+    with RegistryHistory(repo, prefix) as history:
+        compared = history.compare(start, after)
+    old_view = _view(store, repo, start, prefix)
+    new_view = _view(store, repo, after, prefix)
+    try:
+        wanted = promoted_models(compared.events)
+        renamed = {e.model: str(e.before) for e in compared.events if e.type == "model_renamed" and e.model}
+        before_models = dict(compared.before.models)
+        after_models = dict(compared.after.models)
+        for name in wanted:
+            _load_full(old_view, renamed.get(name, name), before_models)
+            _load_full(new_view, name, after_models)
+
+        def held_before(name: str, version: int, stage: str | None, alias: str | None) -> bool:
+            return before is not None and _held(old_view, name, version, stage, alias)
+
+        def line_of(path: str, loc: Loc) -> int | None:
+            return key_line(new_view.snapshot.read(path), *loc)
+
+        context = ChangeContext(compared.events, before_models, after_models, author, held_before, line_of, commit)
+        return change_problems(policy, context)
+    finally:
+        _close(old_view)
+        _close(new_view)
+
+
+def _load_full(view: RegistryStore, name: str, models: dict[str, ModelState]) -> None:
+    """Replace the part of model NAME the diff read with all of it, when all of it can be read."""
+    try:
+        state = view.read_model(name)
+    except ManifestError:
+        return
+    if state is not None:
+        models[name] = state
+
+
+def _empty_tree(repo: GitRepository) -> str:
+    return repo.git("hash-object", "-t", "tree", "--stdin", input=b"").strip()
+
+
+# --------------------------------------------------------------------------- history
+
+
+def held_before(store: RegistryStore, name: str, version: int, stage: str | None = None, alias: str | None = None
+                ) -> bool:
+    """Whether VERSION of NAME ever held STAGE (or ALIAS ever pointed at it) in STORE's history: a
+    version going back there is a rollback, excused from the transition and not-worse rules."""
+    return _held(store, name, version, stage, alias)
+
+
+def _held(store: RegistryStore, name: str, version: int, stage: str | None, alias: str | None) -> bool:
+    try:
+        entries = read_history(store, name, version, alias=alias, stage=stage)
+    except GitError:
+        return False  # no history to ask (a registry with no commits yet)
+    for entry in entries:
+        for event in entry.events:
+            if event.version != version:
+                continue
+            if stage is not None and event.type in ("stage_changed", "version_registered") and event.after == stage:
+                return True
+            if alias is not None and event.type in ("alias_set", "alias_moved") and event.after == version:
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------- CODEOWNERS
+
+CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+"""Where GitHub looks for CODEOWNERS, in its order; GitLab looks in the same places."""
+
+
+def registry_prefix(store: RegistryStore) -> str:
+    """The registry's folder relative to the top of its repository ('' at the top)."""
+    return _prefix(store, _repo_or_none(store))
+
+
+def write_codeowners(store: RegistryStore, lines: list[str]) -> Path:
+    """Put LINES (modelreg's block) in the repository's CODEOWNERS, keeping every other line; the
+    file is written, not committed."""
+    from modelreg_cli.core.policy import merge_codeowners
+    from modelreg_cli.errors import InvalidInputError
+    from modelreg_cli.store.files import write_atomic
+
+    if store.read_only:
+        raise InvalidInputError(f"the registry in {store.snapshot.label} is read-only: run this in a checkout of its "
+                                "repository")
+    top = store.repo.toplevel
+    path = next((top / place for place in CODEOWNERS_PLACES if (top / place).is_file()), top / "CODEOWNERS")
+    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+    write_atomic(path, merge_codeowners(existing, lines).encode())
+    return path
