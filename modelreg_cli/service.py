@@ -7,6 +7,7 @@ everything as it was.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -528,10 +529,14 @@ class Registry:
         for event in events:
             now_store = self._store.at(tip)
             current = event.before if event.type == "model_renamed" else event.model
+            view = Registry(_store=now_store)
+            model = str(event.model)
             change = replay.replay_event(
-                event, events, now_store.read_config(),
+                event, events, view.config,
                 now_store.read_model(str(current)) if current else None, now_store.model_names(),
-                local.read_model(str(event.model)) if event.model else None, renumbering, stamp,
+                local.read_model(model) if event.model else None, renumbering, stamp,
+                held_before=view._stage_history(model),
+                alias_returning=functools.partial(view._alias_history, model),
             )
             if change is not None:
                 tip = self._store.build_on(change, tip)

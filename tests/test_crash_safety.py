@@ -84,6 +84,8 @@ def test_a_write_killed_at_any_point_is_before_or_after(
         assert stages == CHANGED
         assert subjects(populated)[0] == "transition fraud v2: None -> Production; archive v1"
         assert git(populated, "rev-parse", "HEAD~1").strip() == before
+    checked = cli("check")
+    assert checked.code == 0, checked.stdout + checked.stderr
     assert not journal.pending(populated / ".git")
     assert not list((populated / ".git").glob("modelreg-index-*"))
     # and the registry takes the next write

@@ -43,7 +43,7 @@ EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
 # Fields of a version that modelreg never changes: an edit to one is a hand edit a reviewer must see.
 IMMUTABLE_VERSION_FIELDS = ("source", "run_id", "artifact", "metrics", "params", "lineage", "created_at", "created_by")
-CONFIG_FIELDS = ("format_version", "stages", "exclusive_stages")
+CONFIG_FIELDS = ("format_version", "stages", "exclusive_stages", "push", "policy")
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,14 @@ replayed; the user is told to rebase that commit with git.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from modelreg_cli.core import changes
 from modelreg_cli.core.changes import Change, RegisterRequest, Stamp
 from modelreg_cli.core.events import Event
 from modelreg_cli.core.manifests import RegistryConfig
+from modelreg_cli.core.policy import HeldStage, Returning
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import ConflictError
 
@@ -64,11 +65,15 @@ def replay_event(
     local: ModelState | None,
     renumbering: Renumbering,
     stamp: Stamp,
+    held_before: HeldStage | None = None,
+    alias_returning: Callable[[int, str], Returning] | None = None,
 ) -> Change | None:
     """The change that redoes EVENT on the state NOW (None when there is nothing left to do).
 
     LOCAL is the model as the local commit left it (for the fields of a new version or model);
-    NAMES are the models that exist now. RENUMBERING is updated when a version gets a new number."""
+    NAMES are the models that exist now. RENUMBERING is updated when a version gets a new number.
+    The policy of CONFIG applies as it does to the commands; HELD_BEFORE and ALIAS_RETURNING answer
+    from history whether a stage or alias goes back where it was (a replayed rollback)."""
     name = str(event.model)
     if event.type == "model_created":
         if now is not None:
@@ -100,20 +105,26 @@ def replay_event(
     if number is not None and number not in now.versions:
         return None  # the version was deleted on the remote: its changes have nothing to apply to
     if event.type == "version_deleted":
-        return changes.delete_version(now, int(number), stamp) if number is not None else None
+        return changes.delete_version(now, int(number), stamp, config=config) if number is not None else None
     if event.type == "model_deleted":
         return changes.delete_model(now)
     if event.type == "stage_changed":
         assert number is not None
         _, moved = changes.transition(
-            config, now, number, str(event.after), stamp, archive_existing=displaced(events, event)
+            config, now, number, str(event.after), stamp, archive_existing=displaced(events, event),
+            held_before=held_before,
         )
         return moved
     if event.type in ("alias_set", "alias_moved"):
         target = renumbering.of(name, int(event.after))
-        return None if target not in now.versions else changes.set_alias(now, str(event.key), int(target), stamp)
+        if target not in now.versions:
+            return None
+        returning = alias_returning(int(target), str(event.key)) if alias_returning else None
+        return changes.set_alias(now, str(event.key), int(target), stamp, config=config, returning=returning)
     if event.type == "alias_removed":
-        return changes.delete_alias(now, str(event.key), stamp) if event.key in now.model.aliases else None
+        if event.key not in now.model.aliases:
+            return None
+        return changes.delete_alias(now, str(event.key), stamp, config=config)
     if event.type == "tag_set":
         return changes.set_tag(now, str(event.key), str(event.after), stamp, number)
     if event.type == "tag_removed":
