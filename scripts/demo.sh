@@ -94,5 +94,17 @@ run git log --oneline -5
 say "The champion now resolves to the new version:"
 run modelreg resolve models:/fraud-detector@champion
 
+say "Search reads like MLflow's filter strings, and also knows stages, aliases and metrics:"
+run modelreg search --versions "metrics.auc >= 0.945 AND stage != 'Archived'"
+
+say "The audit trail comes from git: who did what, when, and why:"
+run modelreg log fraud-detector --max-count 3
+
+say "What a reviewer sees on the promotion's pull request (plain markdown):"
+run modelreg diff HEAD~2 HEAD --format markdown
+
+say "The check CI runs on every pull request: schema, invariants, and each change against the policy:"
+run modelreg check --base HEAD~4
+
 say "Done. Explore the demo registry (it is yours to change or delete):"
 printf '  cd %s && modelreg list && git log --stat\n' "$registry"
