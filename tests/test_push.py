@@ -265,3 +265,28 @@ def test_sync_refuses_what_it_cannot_replay(alice: Path, bob: Path, cli: Runner)
            "rebase it on the remote with git instead\n",
     )
     assert git(bob, "rev-parse", "HEAD").strip() == head
+
+
+def test_when_the_attempts_run_out_the_clone_is_left_at_the_remote_head(
+    alice: Path, bob: Path, remote: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Others keep pushing first: after the last attempt nothing is lost and the clone is at the remote head."""
+    monkeypatch.setenv("MODELREG_PUSH_ATTEMPTS", "2")
+    original = GitRepository.push
+    counter = iter(range(100))
+
+    def always_beaten(self: GitRepository, *args: Any) -> bool:
+        number = next(counter)  # alice's change lands on the remote just before each of bob's pushes
+        assert cli("tag", "set", "fraud", f"race{number}", "x", registry=alice).code == 0
+        git(alice, "push", "-q", "origin", "HEAD:main")
+        return original(self, *args)
+
+    monkeypatch.setattr(GitRepository, "push", always_beaten)
+    result = cli("register", "fraud", "s3://bob", "--push", registry=bob)
+    assert (result.code, result.stderr) == (
+        1, "error: could not push to origin/main: others kept writing to it (2 attempts). Your clone is at "
+           "origin/main with nothing changed: try again\n",
+    )
+    assert git(bob, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
+    assert git(bob, "status", "--porcelain") == ""
+    assert remote_versions(remote) == {1: "None"}
