@@ -105,13 +105,13 @@ def test_a_failure_at_any_step_changes_nothing(
     inject: Callable[[pytest.MonkeyPatch], None],
 ) -> None:
     before = snapshot(populated)
-    inject(monkeypatch)
-    result = cli(*operation)
+    with pytest.MonkeyPatch.context() as injected:  # its own patcher: undoing it keeps the pinned git env
+        inject(injected)
+        result = cli(*operation)
     assert result.code == 3, (step, result.stdout, result.stderr)
     assert result.stderr.startswith("error: unexpected Boom: injected failure")
     assert result.stderr.endswith("(rerun with --debug for the traceback)\n")
     assert snapshot(populated) == before
-    monkeypatch.undo()
     # and the registry still works afterwards
     again = cli(*operation)
     assert again.code == 0, again.stderr
