@@ -94,3 +94,15 @@ def test_read_from_a_git_daemon(upstream: Path, git_daemon: tuple[str, Path], cl
     offline = cli("--offline", "resolve", "models:/fraud@champion", registry=url)
     assert offline.stdout == "s3://m/1\n"
     assert cli("resolve", "models:/fraud@champion", registry=url).stdout == "s3://m/2\n"
+
+
+def test_offline_after_the_command_too(upstream: Path, cli: Runner) -> None:
+    url = upstream.as_uri()
+    assert cli("resolve", "models:/fraud/1", registry=url).code == 0  # fills the cache
+    assert cli("register", "fraud", "s3://m/2", registry=upstream).code == 0
+    for args in (["resolve", "models:/fraud/latest", "--offline"], ["list", "--json", "--offline"],
+                 ["search", "--versions", "--offline", "--json"], ["log", "fraud", "--offline", "--json"]):
+        result = cli(*args, registry=url)
+        assert result.code == 0, (args, result.stderr)
+        assert "s3://m/2" not in result.stdout and '"version": 2' not in result.stdout, args
+    assert cli("resolve", "models:/fraud/latest", registry=url).stdout == "s3://m/2\n"

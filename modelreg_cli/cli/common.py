@@ -52,17 +52,22 @@ BranchOption = Annotated[
                  "for a pull request; your checkout is left as it is.", show_default=False),
 ]
 
+OfflineOption = Annotated[
+    bool, typer.Option("--offline", help="With a registry URL: use the cached copy, do not fetch (also $MODELREG_OFFLINE=1).")
+]
+
 DEBUG_ENV = "MODELREG_DEBUG"
 OFFLINE_ENV = "MODELREG_OFFLINE"
 
 
-def open_registry(ctx: typer.Context, registry: str | None) -> Registry:
-    """The registry named after the command, else before it, else found from the environment."""
+def open_registry(ctx: typer.Context, registry: str | None, offline: bool = False) -> Registry:
+    """The registry named after the command, else before it, else found from the environment.
+    OFFLINE (the command's --offline, else the global one, else $MODELREG_OFFLINE) skips fetching a URL."""
     from modelreg_cli.service import Registry
 
     options = ctx.obj or {}
     chosen = registry if registry is not None else options.get("registry")
-    offline = bool(options.get("offline")) or os.environ.get(OFFLINE_ENV, "") not in ("", "0")
+    offline = offline or bool(options.get("offline")) or os.environ.get(OFFLINE_ENV, "") not in ("", "0")
     return Registry(chosen, offline=offline)
 
 
@@ -95,9 +100,9 @@ def report_push(ctx: typer.Context | None) -> None:
         sys.stderr.write(f"warning: {published.note}\n")
 
 
-def open_registry_at(ctx: typer.Context, registry: str | None, at: str | None) -> Registry:
+def open_registry_at(ctx: typer.Context, registry: str | None, at: str | None, offline: bool = False) -> Registry:
     """The registry as open_registry finds it, or its read-only view as of AT (--at)."""
-    opened = open_registry(ctx, registry)
+    opened = open_registry(ctx, registry, offline)
     return opened.at(at) if at is not None else opened
 
 

@@ -12,6 +12,7 @@ import typer
 from modelreg_cli.cli.common import (
     BranchOption,
     MessageOption,
+    OfflineOption,
     PushOption,
     RegistryOption,
     handle_errors,
@@ -54,13 +55,14 @@ def log(
         int | None, typer.Option("--max-count", "-n", min=0, help="Show at most this many commits.", show_default=False)
     ] = None,
     registry: RegistryOption = None,
+    offline: OfflineOption = False,
     json: Annotated[bool, typer.Option("--json", help="Print a JSON list with one object per event.")] = False,
 ) -> None:
     """The audit history, newest first: when, who, which commit, what changed, and why."""
     from modelreg_cli.core.names import parse_version
 
     number = parse_version(version) if version is not None else None
-    entries = open_registry(ctx, registry).history(
+    entries = open_registry(ctx, registry, offline).history(
         name, number, alias=alias, stage=stage, since=since, until=until, max_count=max_count
     )
     if json:
@@ -84,9 +86,10 @@ def diff(
                                  "json for scripts.")
     ] = DiffFormat.text,
     registry: RegistryOption = None,
+    offline: OfflineOption = False,
 ) -> None:
     """The changes between two states of the registry (default: the working tree against HEAD)."""
-    result = open_registry(ctx, registry).diff(base, head)
+    result = open_registry(ctx, registry, offline).diff(base, head)
     if format is DiffFormat.json:
         print_json([event.to_json() for event in result.events])
     elif format is DiffFormat.markdown:

@@ -9,6 +9,7 @@ import typer
 from modelreg_cli.cli.common import (
     AtOption,
     JsonOption,
+    OfflineOption,
     RegistryOption,
     handle_errors,
     open_registry_at,
@@ -17,11 +18,17 @@ from modelreg_cli.cli.common import (
 
 
 @handle_errors
-def list_models(ctx: typer.Context, registry: RegistryOption = None, json: JsonOption = False, at: AtOption = None) -> None:
+def list_models(
+    ctx: typer.Context,
+    registry: RegistryOption = None,
+    offline: OfflineOption = False,
+    json: JsonOption = False,
+    at: AtOption = None,
+) -> None:
     """Every model: latest version, which version holds each stage, aliases, last update."""
     from modelreg_cli.cli import render
 
-    reg = open_registry_at(ctx, registry, at)
+    reg = open_registry_at(ctx, registry, at, offline)
     models = reg.list_models()
     if json:
         print_json([model.model_dump(mode="json", exclude={"versions"}) for model in models])
@@ -34,6 +41,7 @@ def show(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="A model name, or a model URI such as models:/NAME/3 for one version.")],
     registry: RegistryOption = None,
+    offline: OfflineOption = False,
     json: JsonOption = False,
     at: AtOption = None,
 ) -> None:
@@ -41,7 +49,7 @@ def show(
     from modelreg_cli.cli import render
     from modelreg_cli.core.uri import is_model_uri
 
-    reg = open_registry_at(ctx, registry, at)
+    reg = open_registry_at(ctx, registry, at, offline)
     if is_model_uri(target):
         version = reg.resolve(target)
         if json:
@@ -70,13 +78,14 @@ def versions(
                      "without --stage), like MLflow's get_latest_versions."),
     ] = False,
     registry: RegistryOption = None,
+    offline: OfflineOption = False,
     json: JsonOption = False,
     at: AtOption = None,
 ) -> None:
     """List the versions of a model."""
     from modelreg_cli.cli import render
 
-    reg = open_registry_at(ctx, registry, at)
+    reg = open_registry_at(ctx, registry, at, offline)
     stages = stage or []
     found = reg.latest_versions(name, stages) if latest else reg.versions(name, stages or None)
     if json:
@@ -91,11 +100,12 @@ def resolve(
     ctx: typer.Context,
     uri: Annotated[str, typer.Argument(help="models:/NAME/3, models:/NAME@ALIAS, models:/NAME/STAGE or models:/NAME/latest.")],
     registry: RegistryOption = None,
+    offline: OfflineOption = False,
     json: JsonOption = False,
     at: AtOption = None,
 ) -> None:
     """Print the source of the version a model URI points at (--json: the whole manifest)."""
-    version = open_registry_at(ctx, registry, at).resolve(uri)
+    version = open_registry_at(ctx, registry, at, offline).resolve(uri)
     if json:
         print_json(version.model_dump(mode="json"))
     else:

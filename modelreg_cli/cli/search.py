@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from modelreg_cli.cli.common import AtOption, JsonOption, RegistryOption, handle_errors, open_registry_at, print_json
+from modelreg_cli.cli.common import (
+    AtOption,
+    JsonOption,
+    OfflineOption,
+    RegistryOption,
+    handle_errors,
+    open_registry_at,
+    print_json,
+)
 
 
 @handle_errors
@@ -36,13 +44,14 @@ def search(
                      "and order).", show_default=False),
     ] = None,
     registry: RegistryOption = None,
+    offline: OfflineOption = False,
     json: JsonOption = False,
     at: AtOption = None,
 ) -> None:
     """Search registered models (or versions with --versions) with an MLflow-style filter."""
     from modelreg_cli.cli import render
 
-    reg = open_registry_at(ctx, registry, at)
+    reg = open_registry_at(ctx, registry, at, offline)
     keys = order_by or []
     if versions:
         found_versions = reg.search_versions(filter, keys, max_results, page_token)
@@ -70,13 +79,14 @@ def compare(
         list[str], typer.Argument(help="Two or more version numbers; the first is the baseline for metric deltas.")
     ],
     registry: RegistryOption = None,
+    offline: OfflineOption = False,
     json: JsonOption = False,
     at: AtOption = None,
 ) -> None:
     """Compare versions side by side: stage, metrics (with the change from the first), params, tags, lineage."""
     from modelreg_cli.cli import render
 
-    comparison = open_registry_at(ctx, registry, at).compare(name, versions)
+    comparison = open_registry_at(ctx, registry, at, offline).compare(name, versions)
     if json:
         print_json(comparison.to_json())
     else:
