@@ -46,8 +46,9 @@ def promote(
     branch: BranchOption = None,
     json: Annotated[bool, typer.Option("--json", help="Print the promoted version as JSON.")] = False,
 ) -> None:
-    """Promote the latest version of a stage if it qualifies: --if, and the policy's gates. Exit 1 with
-    the reason when it does not (for CI)."""
+    """Promote the latest version of a stage if it passes --if and the policy's gates.
+
+    Exits 1 with the reason when it does not qualify, so a CI job can run it unconditionally."""
     result = open_writer(ctx, registry, push, branch).promote(
         name, to, from_stage=from_stage, condition=condition, archive_existing=archive_existing, message=message
     )
@@ -82,8 +83,9 @@ def check(
                            "author) for CI annotations.")
     ] = False,
 ) -> None:
-    """Check the registry: every file parses and fits the schema, the invariants hold, and (with
-    --base or --staged) every change obeys the policy. Lists every problem; exit 1 if any."""
+    """Check the registry's files, invariants and (with --base or --staged) every change against the policy.
+
+    Every file must parse and fit the schema and the invariants must hold. Lists every problem; exit 1 if any."""
     if require_signed and base is None:
         from modelreg_cli.errors import UsageError
 
@@ -138,8 +140,9 @@ def codeowners(
     ] = False,
     registry: RegistryOption = None,
 ) -> None:
-    """CODEOWNERS lines from each model's owners and the policy's approvers, so the right people
-    review each promotion pull request."""
+    """CODEOWNERS lines from model owners and the policy's approvers, for reviews of promotions.
+
+    The right people are then asked to review each promotion pull request."""
     reg = open_registry(ctx, registry)
     if not write:
         typer.echo("\n".join(reg.codeowners()))

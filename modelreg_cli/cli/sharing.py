@@ -9,8 +9,10 @@ from modelreg_cli.cli.common import RegistryOption, handle_errors, open_registry
 
 @handle_errors
 def sync(ctx: typer.Context, registry: RegistryOption = None) -> None:
-    """Bring the registry up to date with its remote: fast-forward, push local commits, or replay them
-    as operations on top of the remote's when both moved (a register takes the next free number)."""
+    """Bring the clone and its remote together: fast-forward, push, or replay your registry commits.
+
+    When both moved, each local registry commit is replayed as the operations it made on top of the
+    remote's commits (a register takes the next free number there), then pushed."""
     done = open_registry(ctx, registry).sync()
     where = f"{done.remote}/{done.branch}"
     plural = "" if done.count == 1 else "s"
