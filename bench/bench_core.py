@@ -255,23 +255,42 @@ def machine_facts(modelreg: str, env: dict[str, str]) -> list[str]:
     ]
 
 
+def print_aligned(title: str, heads: list[str], rows: list[list[str]]) -> None:
+    """A plain-text table: the first column left-aligned, the figures right-aligned."""
+    widths = [max(len(row[i]) for row in [heads, *rows]) for i in range(len(heads))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells))
+
+    print(f"\n{title}")
+    print(line(heads))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+
+
+def parse_sizes(parser: argparse.ArgumentParser, option: str, text: str, minimum: int, repeat: int) -> list[int]:
+    """The sorted sizes of a comma-separated OPTION, or a usage error (also for --repeat below 1)."""
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        parser.error(f"{option} must be comma-separated integers, not {text!r}")
+    if not sizes or min(sizes) < minimum:
+        parser.error(f"{option} must be at least {minimum}")
+    if repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return sizes
+
+
 def print_table(sizes: list[int], table: dict[int, dict[str, float]], repeat: int) -> None:
-    ops = list(table[sizes[0]])
     ratio_head = f"x {sizes[-1]}/{sizes[0]}" if len(sizes) > 1 else "ratio"
-    heads = ["operation (ms)"] + [f"{s:,}" for s in sizes] + [ratio_head]
     rows = []
-    for op in ops:
+    for op in table[sizes[0]]:
         cells = [op] + [f"{table[s][op]:.0f}" for s in sizes]
         cells.append(f"{table[sizes[-1]][op] / table[sizes[0]][op]:.2f}" if len(sizes) > 1 else "-")
         rows.append(cells)
-    widths = [max(len(row[i]) for row in [heads, *rows]) for i in range(len(heads))]
-    fmt = lambda cells: "  ".join(  # noqa: E731
-        c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells))
-    print(f"\nwall clock per command, fresh process, best of {repeat}; columns = versions in the registry")
-    print(fmt(heads))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print(fmt(row))
+    print_aligned(f"wall clock per command, fresh process, best of {repeat}; columns = versions in the registry",
+                  ["operation (ms)"] + [f"{s:,}" for s in sizes] + [ratio_head], rows)
 
 
 def main() -> None:
@@ -281,14 +300,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per operation; the best is kept (default: 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temp registries and print where they are")
     args = parser.parse_args()
-    try:
-        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    except ValueError:
-        parser.error(f"--sizes must be comma-separated integers, not {args.sizes!r}")
-    if not sizes or min(sizes) < VERSIONS_PER_MODEL:
-        parser.error(f"--sizes must be at least {VERSIONS_PER_MODEL} (10 versions per model)")
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    sizes = parse_sizes(parser, "--sizes", args.sizes, VERSIONS_PER_MODEL, args.repeat)
 
     modelreg = find_modelreg()
     import_package_or_reexec(modelreg)

@@ -23,7 +23,16 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench_core import bench_env, find_modelreg, import_package_or_reexec, machine_facts, run, timed
+from bench_core import (
+    bench_env,
+    find_modelreg,
+    import_package_or_reexec,
+    machine_facts,
+    parse_sizes,
+    print_aligned,
+    run,
+    timed,
+)
 
 MODELS = 20
 TARGET = "model-007"
@@ -153,20 +162,9 @@ def bench(modelreg: str, roots: dict[int, Path], repeat: int, env: dict[str, str
 
 
 def print_table(sizes: list[int], table: dict[int, dict[str, float]], repeat: int) -> None:
-    ops = list(table[sizes[0]])
-    heads = ["operation (ms)"] + [f"{s:,} commits" for s in sizes]
-    rows = [[op] + [f"{table[s][op]:.0f}" for s in sizes] for op in ops]
-    widths = [max(len(row[i]) for row in [heads, *rows]) for i in range(len(heads))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells))
-
-    print(f"\nwall clock per command, fresh process, best of {repeat}; {MODELS} models, "
-          f"one commit in ten on {TARGET}")
-    print(line(heads))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print(line(row))
+    rows = [[op] + [f"{table[s][op]:.0f}" for s in sizes] for op in table[sizes[0]]]
+    print_aligned(f"wall clock per command, fresh process, best of {repeat}; {MODELS} models, "
+                  f"one commit in ten on {TARGET}", ["operation (ms)"] + [f"{s:,} commits" for s in sizes], rows)
 
 
 def main() -> None:
@@ -175,14 +173,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per operation; the best is kept (default: 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temp registries and print where they are")
     args = parser.parse_args()
-    try:
-        sizes = sorted({int(s) for s in args.commits.split(",") if s.strip()})
-    except ValueError:
-        parser.error(f"--commits must be comma-separated integers, not {args.commits!r}")
-    if not sizes or min(sizes) < 10:
-        parser.error("--commits must be at least 10")
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    sizes = parse_sizes(parser, "--commits", args.commits, 10, args.repeat)
 
     modelreg = find_modelreg()
     import_package_or_reexec(modelreg)

@@ -23,7 +23,17 @@ import time
 from pathlib import Path
 
 import bench_core
-from bench_core import VERSIONS_PER_MODEL, bench_env, build_registry, find_modelreg, import_package_or_reexec, run, timed
+from bench_core import (
+    VERSIONS_PER_MODEL,
+    bench_env,
+    build_registry,
+    find_modelreg,
+    import_package_or_reexec,
+    parse_sizes,
+    print_aligned,
+    run,
+    timed,
+)
 
 CACHE = Path(".git") / "modelreg" / "cache-v1.marshal"
 
@@ -63,18 +73,10 @@ def time_all(modelreg: str, root: Path, size: int, repeat: int, env: dict[str, s
 
 
 def print_table(sizes: list[int], table: dict[int, dict[str, float]], repeat: int) -> None:
-    rows = list(table[sizes[0]])
-    heads = [f"fresh process, ms (best of {repeat})"] + [f"{size:,}" for size in sizes]
-    cells = [[row] + [f"{table[size][row]:.1f}" if "MB" in row else f"{table[size][row]:.0f}" for size in sizes]
-             for row in rows]
-    widths = [max(len(line[i]) for line in [heads, *cells]) for i in range(len(heads))]
-    fmt = lambda line: "  ".join(  # noqa: E731
-        cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(line))
-    print("\ncolumns = versions in the registry (10 per model)")
-    print(fmt(heads))
-    print("  ".join("-" * width for width in widths))
-    for line in cells:
-        print(fmt(line))
+    rows = [[row] + [f"{table[size][row]:.1f}" if "MB" in row else f"{table[size][row]:.0f}" for size in sizes]
+            for row in table[sizes[0]]]
+    print_aligned("columns = versions in the registry (10 per model)",
+                  [f"fresh process, ms (best of {repeat})"] + [f"{size:,}" for size in sizes], rows)
 
 
 def main() -> None:
@@ -83,12 +85,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept (default: 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temp registries and print where they are")
     args = parser.parse_args()
-    try:
-        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
-    except ValueError:
-        parser.error(f"--sizes must be comma-separated integers, not {args.sizes!r}")
-    if not sizes or min(sizes) < VERSIONS_PER_MODEL or args.repeat < 1:
-        parser.error(f"--sizes must be at least {VERSIONS_PER_MODEL} and --repeat at least 1")
+    sizes = parse_sizes(parser, "--sizes", args.sizes, VERSIONS_PER_MODEL, args.repeat)
 
     modelreg = find_modelreg()
     import_package_or_reexec(modelreg)
