@@ -511,18 +511,13 @@ class Registry:
 
     def _replay_commit(self, commit: str, onto: str, renumbering: Renumbering) -> str:
         """COMMIT's registry events made again on ONTO, as one commit with its message and author."""
-        from datetime import UTC, datetime
-
         from modelreg_cli.core import replay
-        from modelreg_cli.core.manifests import format_timestamp
-        from modelreg_cli.store.history import registry_diff
+        from modelreg_cli.store.history import read_commit, registry_diff
 
-        repo = self._store.repo
-        parent = repo.git("rev-parse", f"{commit}^").strip()
-        events = registry_diff(self._store, parent, commit).events
+        original = read_commit(self._store.repo, commit)
+        events = registry_diff(self._store, original.parents[0], commit).events
         replay.check_replayable(commit, events)
-        email, seconds = repo.git("log", "-1", "--format=%ae%n%at", commit).split()
-        stamp = changes.Stamp(email, format_timestamp(datetime.fromtimestamp(int(seconds), tz=UTC)))
+        stamp = changes.Stamp(original.author, original.time)
         local = self._store.at(commit)
         tip = onto
         made: list[changes.Change] = []
@@ -543,9 +538,8 @@ class Registry:
                 made.append(change)
         if not made:
             return onto
-        body = repo.git("log", "-1", "--format=%b", commit)
-        reason = "\n".join(line for line in body.splitlines() if not line.startswith("Modelreg-")).strip()
-        return repo.recommit(tip, onto, commit, replay.replayed_message(made, reason, commit))
+        message = replay.replayed_message(made, original.reason, commit)
+        return self._store.repo.recommit(tip, onto, commit, message)
 
     def _change(self, make: Callable[[Registry], changes.Change | None], unchanged: str = "") -> ChangeResult:
         """A write whose result is its commit and subject (UNCHANGED when there was nothing to do)."""

@@ -397,6 +397,11 @@ def _inside(path: str, prefix: str) -> str | None:
     return path[len(prefix) + 1:] if path.startswith(prefix + "/") else None
 
 
+def read_commit(repo: GitRepository, commit: str) -> Commit:
+    """One commit as the history reads it: id, parents, author, time, subject and reason."""
+    return _commit(repo.git("log", "-1", f"--format={_HEADER}", commit).lstrip("\x1e"))
+
+
 def _commit(header: str) -> Commit:
     commit, parents, author, time, message = header.split("\x1f", 4)
     subject, _, body = message.strip("\n").partition("\n")
