@@ -49,6 +49,15 @@ def set_identity(monkeypatch: pytest.MonkeyPatch, name: str = AUTHOR, email: str
         monkeypatch.setenv(f"GIT_{role}_EMAIL", email)
 
 
+def remove_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine where git knows no one: no variables, and git told not to guess from the hostname."""
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.delenv(f"GIT_{role}_NAME")
+        monkeypatch.delenv(f"GIT_{role}_EMAIL")
+    monkeypatch.delenv("EMAIL", raising=False)
+    Path(os.environ["GIT_CONFIG_GLOBAL"]).write_text("[user]\n\tuseConfigOnly = true\n")
+
+
 def set_date(monkeypatch: pytest.MonkeyPatch, date: str) -> None:
     monkeypatch.setenv("GIT_AUTHOR_DATE", date)
     monkeypatch.setenv("GIT_COMMITTER_DATE", date)

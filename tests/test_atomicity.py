@@ -12,7 +12,7 @@ import pytest
 from modelreg_cli.store import files as store_files
 from modelreg_cli.store.repository import GitRepository
 
-from conftest import Runner, git, snapshot, subjects
+from conftest import Runner, git, remove_identity, snapshot, subjects
 
 
 class Boom(RuntimeError):
@@ -118,8 +118,6 @@ def test_a_failure_at_any_step_changes_nothing(
 
 
 def test_a_missing_git_identity_changes_nothing(populated: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
-    from test_cli import remove_identity
-
     before = snapshot(populated)
     remove_identity(monkeypatch)
     result = cli("transition", "fraud", "2", "Staging")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import EMAIL, Runner, git, set_date, set_identity, snapshot, subjects
+from conftest import EMAIL, Runner, git, remove_identity, set_date, set_identity, snapshot, subjects
 
 
 def register(cli: Runner, name: str = "fraud", source: str = "s3://bucket/fraud/1", *extra: str) -> None:
@@ -73,15 +72,6 @@ def test_init_without_git_identity_makes_nothing(tmp_path: Path, cli: Runner, mo
     assert result.code == 1
     assert result.stderr.startswith("error: git does not know who you are: run `git config user.name")
     assert not target.exists()
-
-
-def remove_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A machine where git knows no one: no variables, and git told not to guess from the hostname."""
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.delenv(f"GIT_{role}_NAME")
-        monkeypatch.delenv(f"GIT_{role}_EMAIL")
-    monkeypatch.delenv("EMAIL", raising=False)
-    Path(os.environ["GIT_CONFIG_GLOBAL"]).write_text("[user]\n\tuseConfigOnly = true\n")
 
 
 # create and register ---------------------------------------------------------------------------

@@ -21,6 +21,10 @@ _LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT
 
 ZERO_OID = "0" * 40
 
+# What git says, in its versions and settings, when it has no name or email to record.
+_NO_IDENTITY = ("Please tell me who you are", "empty ident name", "unable to auto-detect email",
+                "auto-detection is disabled")
+
 
 def git_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in _LOCATION_VARIABLES}
@@ -67,7 +71,7 @@ def describe_failure(args: Sequence[str], code: int, stderr: str) -> str:
     if "index.lock" in stderr:
         return ("another git process is using this repository (index.lock exists): wait for it to finish, "
                 "or remove .git/index.lock if no git command is running")
-    if "Please tell me who you are" in stderr or "empty ident name" in stderr or "unable to auto-detect email" in stderr:
+    if any(sign in stderr for sign in _NO_IDENTITY):
         return ("git does not know who you are: run `git config user.name \"Your Name\"` and "
                 "`git config user.email you@example.com`, then try again")
     return f"git {_subcommand(args)} failed (exit {code}): {detail or 'no message'}"

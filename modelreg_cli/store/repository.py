@@ -267,13 +267,7 @@ def _is_date_only(text: str) -> bool:
 
 def identity_at(path: Path) -> Identity:
     """Who git would record as the author of a commit made in PATH, and when (honours GIT_AUTHOR_*)."""
-    try:
-        ident = run_git(path, ["var", "GIT_AUTHOR_IDENT"]).strip()
-    except GitError as exc:
-        raise GitError(
-            "git does not know who you are: run `git config user.name \"Your Name\"` and "
-            "`git config user.email you@example.com`, then try again"
-        ) from exc
+    ident = run_git(path, ["var", "GIT_AUTHOR_IDENT"]).strip()  # fails with the identity message
     person, _, stamp = ident.rpartition(">")
     email = person.partition("<")[2]
     seconds = int(stamp.split()[0])
