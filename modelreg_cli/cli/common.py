@@ -90,7 +90,7 @@ def report_push(ctx: typer.Context | None) -> None:
     if published is None or published.commit is None:
         return
     short = published.commit[:7]
-    if getattr(writer, "_branch", None) is not None:
+    if published.for_review:
         target = f"{published.remote}/{published.branch}"
         typer.echo(f"Pushed {short} to branch {target}: open a pull request from {published.branch} "
                    f"into the branch it was made from")

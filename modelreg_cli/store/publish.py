@@ -36,7 +36,8 @@ class Published:
     commit: str | None
     remote: str
     branch: str
-    local_updated: bool = True
+    for_review: bool = False
+    """Pushed as a new branch (--branch): the clone's own branch was left alone."""
     note: str = ""
 
 
@@ -63,7 +64,7 @@ def push_operation(store: RegistryStore, operation: Operation) -> Published:
         if repo.push(remote, commit, branch):
             updated = _fast_forward(store, commit)
             note = "" if updated else "pushed; your checkout could not fast-forward to it: run `git pull`"
-            return Published(change, commit, remote, branch, updated, note)
+            return Published(change, commit, remote, branch, note=note)
         _back_off(attempt)
     remote_head = repo.fetch_branch(remote, branch)
     if remote_head is not None:
@@ -85,12 +86,12 @@ def push_to_new_branch(store: RegistryStore, operation: Operation, new_branch: s
         raise GitError(f"{remote} has no branch {branch} yet: push it once with `git push -u {remote} {branch}`")
     change = _run_on(store, operation, base, remote, branch, retried=True)
     if change is None:
-        return Published(None, None, remote, new_branch, local_updated=False)
+        return Published(None, None, remote, new_branch, for_review=True)
     commit = store.build_on(change, base)
     if not repo.push(remote, commit, new_branch):
         raise ConflictError(f"branch {new_branch} was created on {remote} meanwhile: choose another name")
     repo.git("branch", "--no-track", new_branch, commit, check=False)  # a local name for it too, if free
-    return Published(change, commit, remote, new_branch, local_updated=False)
+    return Published(change, commit, remote, new_branch, for_review=True)
 
 
 def _base_for(store: RegistryStore, remote: str, branch: str) -> str:
