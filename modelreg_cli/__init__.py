@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from modelreg_cli.version import __version__
 
 if TYPE_CHECKING:
     from modelreg_cli.core.manifests import ModelVersion, RegisteredModel
     from modelreg_cli.errors import ModelregError
     from modelreg_cli.service import ChangeResult, Registry, TransitionResult
 
-__all__ = ["ChangeResult", "ModelVersion", "ModelregError", "RegisteredModel", "Registry", "TransitionResult"]
+__all__ = ["__version__", "ChangeResult", "ModelVersion", "ModelregError", "RegisteredModel", "Registry", "TransitionResult"]
 
 _HOMES = {
     "Registry": "modelreg_cli.service",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from modelreg_cli.store import files as store_files
+from modelreg_cli.store import fileio
 from modelreg_cli.store.repository import GitRepository
 
 from conftest import Runner, git, remove_identity, snapshot, subjects
@@ -52,7 +52,7 @@ STEPS: list[tuple[str, Callable[[pytest.MonkeyPatch], None]]] = [
     ("making the commit", lambda mp: fail_on_call(GitRepository, "git", mp, git_step("commit-tree"))),
     ("moving HEAD", lambda mp: fail_on_call(GitRepository, "git", mp, git_step("update-ref"))),
     ("after moving HEAD", lambda mp: fail_after_call(GitRepository, "move_head", mp)),
-    ("writing the first file", lambda mp: fail_on_call(store_files, "write_atomic", mp)),
+    ("writing the first file", lambda mp: fail_on_call(fileio, "write_atomic", mp)),
     ("writing the second file", lambda mp: _fail_on_nth_write(mp, 2)),
     ("staging the files", lambda mp: fail_on_call(GitRepository, "stage_paths", mp)),
     ("after staging the files", lambda mp: fail_after_call(GitRepository, "stage_paths", mp)),
@@ -60,7 +60,7 @@ STEPS: list[tuple[str, Callable[[pytest.MonkeyPatch], None]]] = [
 
 
 def _fail_on_nth_write(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
-    original = store_files.write_atomic
+    original = fileio.write_atomic
     calls = {"count": 0}
 
     def broken(path: Path, data: bytes) -> None:
@@ -69,7 +69,7 @@ def _fail_on_nth_write(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
             raise Boom("injected failure in the second write")
         original(path, data)
 
-    monkeypatch.setattr(store_files, "write_atomic", broken)
+    monkeypatch.setattr(fileio, "write_atomic", broken)
 
 
 OPERATIONS = [

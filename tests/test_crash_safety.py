@@ -17,7 +17,7 @@ from conftest import Runner, git, subjects
 # Runs the CLI in a child process that SIGKILLs itself at one step of the write.
 KILLER = """
 import os, signal, sys
-from modelreg_cli.store import files, repository, journal
+from modelreg_cli.store import fileio, repository, journal
 
 def kill_at(owner, name, after, nth):
     original = getattr(owner, name)
@@ -32,7 +32,7 @@ def kill_at(owner, name, after, nth):
     setattr(owner, name, dying)
 
 where, _, nth = sys.argv[1].partition("#")
-owner = {"journal": journal, "files": files, "repo": repository.GitRepository}[where.split(".")[0]]
+owner = {"journal": journal, "fileio": fileio, "repo": repository.GitRepository}[where.split(".")[0]]
 kill_at(owner, where.split(".")[1], sys.argv[2] == "after", int(nth or 1))
 from modelreg_cli.cli.app import app
 app(sys.argv[3:])
@@ -44,10 +44,10 @@ KILL_POINTS = [
     ("journal.record", "after", "unchanged"),
     ("repo.move_head", "before", "unchanged"),
     ("repo.move_head", "after", "changed"),
-    ("files.write_atomic#1", "before", "unchanged"),  # the journal itself
-    ("files.write_atomic#2", "before", "changed"),  # the first registry file
-    ("files.write_atomic#2", "after", "changed"),
-    ("files.write_atomic#3", "after", "changed"),
+    ("fileio.write_atomic#1", "before", "unchanged"),  # the journal itself
+    ("fileio.write_atomic#2", "before", "changed"),  # the first registry file
+    ("fileio.write_atomic#2", "after", "changed"),
+    ("fileio.write_atomic#3", "after", "changed"),
     ("repo.stage_paths", "before", "changed"),
     ("repo.stage_paths", "after", "changed"),
 ]

@@ -54,7 +54,7 @@ app = typer.Typer(
 
 def _show_version(value: bool) -> None:
     if value:
-        from modelreg_cli import __version__
+        from modelreg_cli.version import __version__
 
         typer.echo(f"modelreg {__version__}")
         raise typer.Exit()

@@ -31,6 +31,7 @@ from modelreg_cli.core.manifests import RegistryConfig
 from modelreg_cli.core.serialize import parse_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import GitError, ManifestError
+from modelreg_cli.store import fileio
 from modelreg_cli.store.files import RegistryStore
 from modelreg_cli.store.history import RegistryHistory, read_history
 from modelreg_cli.store.repository import GitRepository
@@ -318,7 +319,6 @@ def write_codeowners(store: RegistryStore, lines: list[str]) -> Path:
     file is written, not committed."""
     from modelreg_cli.core.policy import merge_codeowners
     from modelreg_cli.errors import InvalidInputError
-    from modelreg_cli.store.files import write_atomic
 
     if store.read_only:
         raise InvalidInputError(f"the registry in {store.snapshot.label} is read-only: run this in a checkout of its "
@@ -326,5 +326,5 @@ def write_codeowners(store: RegistryStore, lines: list[str]) -> Path:
     top = store.repo.toplevel
     path = next((top / place for place in CODEOWNERS_PLACES if (top / place).is_file()), top / "CODEOWNERS")
     existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    write_atomic(path, merge_codeowners(existing, lines).encode())
+    fileio.write_atomic(path, merge_codeowners(existing, lines).encode())
     return path

@@ -41,9 +41,11 @@ from modelreg_cli.core import layout
 from modelreg_cli.core.manifests import ModelManifest, VersionManifest
 from modelreg_cli.core.serialize import parse_document
 from modelreg_cli.errors import GitError
+from modelreg_cli.store import fileio
 from modelreg_cli.store.git import describe_failure, git_environment
 from modelreg_cli.store.repository import GitRepository
 from modelreg_cli.store.snapshot import Snapshot, WorkingTree
+from modelreg_cli.version import __version__
 
 CACHE_FORMAT = 1
 CACHE_FOLDER = "modelreg"
@@ -71,7 +73,6 @@ def collection_paused() -> Iterator[None]:
 def _fingerprint() -> str:
     """What the cached documents depend on besides the bytes: the Python (marshal's format) and
     the code that parses and validates manifests."""
-    from modelreg_cli import __version__
     from modelreg_cli.core import manifests, serialize
 
     digest = hashlib.sha256(f"{sys.version_info[:2]} {marshal.version} {__version__}".encode())
@@ -137,8 +138,6 @@ class ManifestCache:
         revisions stays fast, until they outnumber the used ones."""
         if self.path is None or not self.changed:
             return
-        from modelreg_cli.store.files import write_atomic
-
         used = {kind: set(oids) for kind, oids in self.used.items()}
         unused = sum(len(self.entries[kind]) - len(oids) for kind, oids in used.items())
         entries = self.entries
@@ -150,7 +149,7 @@ class ManifestCache:
                 if oid in entries[kind]:
                     entries[kind][oid] = _shared_strings(entries[kind][oid], pool)
         try:
-            write_atomic(self.path, marshal.dumps((_MAGIC, _fingerprint(), entries)))
+            fileio.write_atomic(self.path, marshal.dumps((_MAGIC, _fingerprint(), entries)))
         except OSError:
             pass  # a read-only .git: every read parses, which is only slower
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +16,7 @@ from modelreg_cli.core.names import validate_model_name
 from modelreg_cli.core.serialize import dump_document, parse_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import ConflictError, GitError, InvalidInputError, ManifestError, NotFoundError
-from modelreg_cli.store import journal, remote
+from modelreg_cli.store import fileio, journal, remote
 from modelreg_cli.store.repository import GitRepository, identity_at
 from modelreg_cli.store.snapshot import GitTree, Snapshot, WorkingTree
 
@@ -235,14 +234,14 @@ class RegistryStore:
         writes = {repo_paths[path]: text.encode() for path, text in change.writes.items()}
         deletes = [repo_paths[path] for path in change.deletes]
         head, commit = repo.build_commit(writes, deletes, change.commit_message())
-        backups = {path: _read_or_none(self.root / path) for path in paths}
+        backups = {path: fileio.read_or_none(self.root / path) for path in paths}
         try:
             journal.record(repo.git_dir, head, commit, list(repo_paths.values()))
             repo.move_head(head, commit, change.subject)
             for path, text in change.writes.items():
-                write_atomic(self.root / path, text.encode())
+                fileio.write_atomic(self.root / path, text.encode())
             for path in change.deletes:
-                _remove(self.root / path, stop=self.root)
+                fileio.remove_file(self.root / path, stop=self.root)
             repo.stage_paths(list(repo_paths.values()))
         except BaseException:
             self._roll_back(backups, head, commit, list(repo_paths.values()))
@@ -304,9 +303,9 @@ class RegistryStore:
         for path, data in backups.items():
             target = self.root / path
             if data is None:
-                steps.append(functools.partial(_remove, target, self.root))
-            elif _read_or_none(target) != data:
-                steps.append(functools.partial(write_atomic, target, data))
+                steps.append(functools.partial(fileio.remove_file, target, self.root))
+            elif fileio.read_or_none(target) != data:
+                steps.append(functools.partial(fileio.write_atomic, target, data))
         steps.append(functools.partial(self.repo.move_head_back, head, commit))
         steps.append(functools.partial(self.repo.restore_index, head, repo_paths))
         for step in steps:
@@ -324,43 +323,6 @@ def _check_model_place(found: str, name: str, path: str) -> None:
 def _check_version_place(found_name: str, found_number: int, name: str, number: int, path: str) -> None:
     if found_number != number or found_name != name:
         raise ManifestError(path, f"holds {found_name} version {found_number}, but its place says {name} version {number}")
-
-
-def _read_or_none(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode git would
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-@functools.cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _remove(path: Path, stop: Path) -> None:
-    """Delete a file and the folders it leaves empty, up to STOP."""
-    path.unlink(missing_ok=True)
-    folder = path.parent
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 def init_registry(root: Path, config: RegistryConfig) -> tuple[RegistryStore, str]:
@@ -383,13 +345,8 @@ def init_registry(root: Path, config: RegistryConfig) -> tuple[RegistryStore, st
         return store, store.apply(change)
     except BaseException:
         if made_repo:
-            _remove_tree(root / ".git")
+            fileio.remove_tree(root / ".git")
         if made_root:
-            _remove_tree(root)
+            fileio.remove_tree(root)
         raise
 
-
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)

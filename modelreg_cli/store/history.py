@@ -39,6 +39,7 @@ from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionMa
 from modelreg_cli.core.serialize import parse_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import GitError, InvalidInputError, ManifestError, NotFoundError
+from modelreg_cli.store import fileio
 from modelreg_cli.store.git import ZERO_OID, describe_failure, git_environment, run_git
 from modelreg_cli.store.repository import GitRepository, git_date
 
@@ -325,7 +326,7 @@ class RegistryHistory:
         if blob != _LOOKUP:
             found = self._reader.read(blob)
         elif side.disk is not None:
-            data = _read_file(side.disk / path)
+            data = fileio.read_or_none(side.disk / path)
             return None if data is None else _parse(data, kind, path)
         elif side.commit is None:
             return None
@@ -469,14 +470,6 @@ def _numbered(document: VersionManifest | ManifestError | None, name: str, numbe
         return ManifestError(path, f"holds {document.name} version {document.version}, "
                                    f"but its place says {name} version {number}")
     return document
-
-
-def _read_file(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
-
 
 
 # --------------------------------------------------------------------------- what the service asks

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from modelreg_cli.errors import ConflictError
+from modelreg_cli.store import fileio
 
 JOURNAL = "journal.json"
 LOCK = "lock"
@@ -60,12 +61,10 @@ def pending(git_dir: Path) -> dict[str, object] | None:
 
 
 def record(git_dir: Path, head: str | None, commit: str, paths: list[str]) -> None:
-    from modelreg_cli.store.files import write_atomic
-
     folder = state_dir(git_dir)
     folder.mkdir(exist_ok=True)
     payload = json.dumps({"head": head, "commit": commit, "paths": paths}, indent=1)
-    write_atomic(folder / JOURNAL, payload.encode())
+    fileio.write_atomic(folder / JOURNAL, payload.encode())
 
 
 def clear(git_dir: Path) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelreg_cli.errors import GitError, InvalidInputError, NotFoundError
+from modelreg_cli.store import fileio
 from modelreg_cli.store.git import run_git
 
 _URL = re.compile(r"(git\+[a-z]+://|file://)", re.IGNORECASE)
@@ -73,7 +74,7 @@ def update_mirror(url: RegistryURL, offline: bool) -> Path:
         try:
             partial.rename(mirror)
         except OSError:
-            _remove_tree(partial)  # another process made the mirror meanwhile: use theirs
+            fileio.remove_tree(partial)  # another process made the mirror meanwhile: use theirs
         return mirror
     if not offline:
         try:
@@ -83,9 +84,3 @@ def update_mirror(url: RegistryURL, offline: bool) -> Path:
                 f"cannot fetch the registry from {url.url} ({exc}): pass --offline to use the cached copy"
             ) from None
     return mirror
-
-
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
