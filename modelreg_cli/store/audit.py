@@ -177,9 +177,7 @@ def _tree(repo: GitRepository, treeish: str, prefix: str, label: str | None = No
 
 def _view(store: RegistryStore, repo: GitRepository, treeish: str, prefix: str) -> RegistryStore:
     """The registry as it is in TREEISH (a commit or a tree), read-only."""
-    view = RegistryStore(store.root, GitTree(repo.toplevel, treeish, prefix))
-    view._repo = repo
-    return view
+    return RegistryStore(store.root, GitTree(repo.toplevel, treeish, prefix), repo)
 
 
 def _close(view: RegistryStore) -> None:

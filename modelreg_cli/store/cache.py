@@ -30,9 +30,7 @@ import gc
 import hashlib
 import marshal
 import re
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -40,9 +38,8 @@ from typing import Any, Literal
 from modelreg_cli.core import layout
 from modelreg_cli.core.manifests import ModelManifest, VersionManifest
 from modelreg_cli.core.serialize import parse_document
-from modelreg_cli.errors import GitError
 from modelreg_cli.store import fileio
-from modelreg_cli.store.git import describe_failure, git_environment
+from modelreg_cli.store.git import Background
 from modelreg_cli.store.repository import GitRepository
 from modelreg_cli.store.snapshot import Snapshot, WorkingTree
 from modelreg_cli.version import __version__
@@ -194,8 +191,8 @@ class WorkingTreeBlobs:
         pathspec = f":(literal){models}"
         self._cut = len(prefix) + 1 if prefix else 0
         self._ids: dict[str, str] | None = None
-        self._listing = _GitRun(repo, ["ls-files", "--stage", "-v", "-z", "--", pathspec])
-        self._status = _GitRun(repo, ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no",
+        self._listing = Background(repo.toplevel, ["ls-files", "--stage", "-v", "-z", "--", pathspec])
+        self._status = Background(repo.toplevel, ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no",
                                       "--no-renames", "--ignore-submodules=all", "--", pathspec])
 
     def get(self, path: str) -> str | None:
@@ -218,43 +215,6 @@ class WorkingTreeBlobs:
     def close(self) -> None:
         self._listing.close()
         self._status.close()
-
-
-class _GitRun:
-    """A git command running in the background, its output going to a temporary file (a pipe
-    would stall it until read)."""
-
-    def __init__(self, repo: GitRepository, args: list[str]) -> None:
-        self.args = args
-        self._out = tempfile.TemporaryFile()
-        self._err = tempfile.TemporaryFile()
-        try:
-            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                ["git", *args], cwd=repo.toplevel, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
-                env=git_environment(),
-            )
-        except FileNotFoundError:
-            self.close()
-            raise GitError("git is not installed or not on PATH: install git and try again") from None
-
-    def output(self) -> str:
-        """Its stdout once it has finished; GitError if it failed."""
-        assert self._process is not None, "output() after close()"
-        code = self._process.wait()
-        self._out.seek(0)
-        self._err.seek(0)
-        out, err = self._out.read(), self._err.read()
-        self.close()
-        if code != 0:
-            raise GitError(describe_failure(self.args, code, err.decode(errors="replace")))
-        return out.decode(errors="surrogateescape")
-
-    def close(self) -> None:
-        process, self._process = getattr(self, "_process", None), None
-        if process is not None:
-            process.wait()  # never killed: a killed `git status` could leave index.lock behind
-        self._out.close()
-        self._err.close()
 
 
 # --------------------------------------------------------------------------- reading

@@ -72,9 +72,7 @@ def _open_url(text: str, offline: bool) -> RegistryStore:
             f"{url.url} holds no registry {where} (no {layout.CONFIG_FILE}): "
             "name the registry's folder after a #, as in git+https://host/org/repo.git#ml/registry"
         )
-    store = RegistryStore(mirror, snapshot)
-    store._repo = repo
-    return store
+    return RegistryStore(mirror, snapshot, repo)
 
 
 def _guards(paths: list[str]) -> list[str]:
@@ -92,18 +90,18 @@ def _guards(paths: list[str]) -> list[str]:
 class RegistryStore:
     """A registry rooted at ROOT. Reads need no git; writes go through the repository holding it."""
 
-    def __init__(self, root: Path, snapshot: Snapshot | None = None) -> None:
+    def __init__(self, root: Path, snapshot: Snapshot | None = None, repo: GitRepository | None = None) -> None:
+        """SNAPSHOT: where files are read (default: the working tree at ROOT); REPO: the repository
+        holding the registry, when the caller knows it (else found on first use)."""
         self.root = root
         self.snapshot: Snapshot = snapshot or WorkingTree(root)
-        self._repo: GitRepository | None = None
+        self._repo = repo
 
     def at(self, point: str) -> RegistryStore:
         """The same registry as it was at POINT (a revision, or a date: see commit_at), read-only."""
         commit = self.repo.commit_at(point)
         prefix = self.snapshot.prefix if isinstance(self.snapshot, GitTree) else self.repo.relative(self.root)
-        store = RegistryStore(self.root, GitTree(self.repo.toplevel, commit, prefix))
-        store._repo = self._repo
-        return store
+        return RegistryStore(self.root, GitTree(self.repo.toplevel, commit, prefix), self._repo)
 
     @property
     def read_only(self) -> bool:
@@ -337,8 +335,7 @@ def init_registry(root: Path, config: RegistryConfig) -> tuple[RegistryStore, st
         identity_at(root)  # fail on a missing identity before anything is made
         if repo is None:
             repo = GitRepository.init(root)
-        store = RegistryStore(root)
-        store._repo = repo
+        store = RegistryStore(root, repo=repo)
         change = Change("init", "", "init model registry",
                         writes={layout.CONFIG_FILE: dump_document(config),
                                 f"{layout.MODELS_DIR}/.gitkeep": ""})

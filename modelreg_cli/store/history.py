@@ -13,7 +13,6 @@ everything its branch brought, once, as the change that landed on the branch.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,9 +37,9 @@ from modelreg_cli.core.events import (
 from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionManifest, format_timestamp
 from modelreg_cli.core.serialize import parse_document
 from modelreg_cli.core.state import ModelState
-from modelreg_cli.errors import GitError, InvalidInputError, ManifestError, NotFoundError
+from modelreg_cli.errors import InvalidInputError, ManifestError, NotFoundError
 from modelreg_cli.store import fileio
-from modelreg_cli.store.git import ZERO_OID, describe_failure, git_environment, run_git
+from modelreg_cli.store.git import ZERO_OID, CatFile, run_git, stream
 from modelreg_cli.store.repository import GitRepository, git_date
 
 if TYPE_CHECKING:
@@ -65,40 +64,6 @@ class Touch:
     path: str
     before: str | None
     after: str | None
-
-
-class ObjectReader:
-    """One `git cat-file --batch` process for every read: by blob id, or by REVISION:PATH."""
-
-    def __init__(self, toplevel: Path) -> None:
-        self.toplevel = toplevel
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def read(self, name: str) -> tuple[str, bytes] | None:
-        """(blob id, bytes) of NAME, or None when there is no such object or path."""
-        if self._proc is None:
-            self._proc = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=self.toplevel, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                env=git_environment(),
-            )
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(f"{name}\n".encode())
-        self._proc.stdin.flush()
-        header = self._proc.stdout.readline().split()
-        if len(header) == 2 and header[1] == b"missing":
-            return None
-        if len(header) != 3:
-            raise GitError(f"git cat-file could not read {name}")
-        data = self._proc.stdout.read(int(header[2]))
-        self._proc.stdout.read(1)  # the newline after the contents
-        return header[0].decode(), data
-
-    def close(self) -> None:
-        if self._proc is not None:
-            if self._proc.stdin is not None:
-                self._proc.stdin.close()
-            self._proc.wait()
-            self._proc = None
 
 
 class _Side:
@@ -129,7 +94,7 @@ class RegistryHistory:
         self.prefix = prefix
         self.root = root
         self.start = start
-        self._reader = ObjectReader(repo.toplevel)
+        self._reader = CatFile(repo.toplevel)
         self._parsed: dict[tuple[type[Any], str], Any] = {}
 
     def __enter__(self) -> RegistryHistory:
@@ -170,19 +135,15 @@ class RegistryHistory:
     def _log(self, start: str, model: str | None, since: str | None, until: str | None
              ) -> Generator[tuple[Commit, list[Touch]]]:
         pathspec = self._full(layout.model_dir(model)) if model else (self.prefix or ".")
-        args = ["git", "--literal-pathspecs", "log", "--first-parent", "--diff-merges=first-parent", "--raw", "-z", "--no-renames",
+        args = ["--literal-pathspecs", "log", "--first-parent", "--diff-merges=first-parent", "--raw", "-z", "--no-renames",
                 "--no-abbrev", "--root", "--full-diff", "--no-show-signature", f"--format={_HEADER}"]
         args += [f"--since={since}"] if since else []
         args += [f"--until={until}"] if until else []
         args += [start, "--", pathspec]
-        proc = subprocess.Popen(args, cwd=self.repo.toplevel, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=git_environment())
-        assert proc.stdout is not None and proc.stderr is not None
-        finished = False
-        try:
+        with stream(self.repo.toplevel, args) as output:
             commit: Commit | None = None
             touches: list[Touch] = []
-            for value in _raw_records(_nul_tokens(proc.stdout), self.prefix):
+            for value in _raw_records(_nul_tokens(output), self.prefix):
                 if isinstance(value, Commit):
                     if commit is not None:
                         yield commit, touches
@@ -191,16 +152,6 @@ class RegistryHistory:
                     touches.append(value)
             if commit is not None:
                 yield commit, touches
-            finished = True
-        finally:
-            if not finished:
-                proc.kill()
-            proc.stdout.close()
-            error = proc.stderr.read().decode(errors="replace")
-            proc.stderr.close()
-            code = proc.wait()
-            if finished and code != 0:
-                raise GitError(describe_failure(args[1:], code, error))
 
     # diff ---------------------------------------------------------------------
 

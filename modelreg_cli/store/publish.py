@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from modelreg_cli.core.changes import Change
 from modelreg_cli.errors import ConflictError, GitError, ModelregError
-from modelreg_cli.store.git import run_git_status
+from modelreg_cli.store import git as gitdoor
 
 if TYPE_CHECKING:
     from modelreg_cli.store.files import RegistryStore
@@ -79,6 +79,7 @@ def push_to_new_branch(store: RegistryStore, operation: Operation, new_branch: s
     """Run OPERATION on the tracked remote branch's latest state and push it as NEW_BRANCH (for a pull request)."""
     repo = store.repo
     remote, branch = repo.upstream()
+    gitdoor.value(new_branch, "branch")
     if repo.fetch_branch(remote, new_branch) is not None:
         raise ConflictError(f"branch {new_branch} already exists on {remote}: choose another name with --branch")
     base = repo.fetch_branch(remote, branch)
@@ -132,7 +133,7 @@ def _fast_forward(store: RegistryStore, commit: str) -> bool:
         return True
     if head is not None and not repo.is_ancestor(head, commit):
         return False
-    return run_git_status(repo.toplevel, ["merge", "--ff-only", "--quiet", commit])[0] == 0
+    return gitdoor.run(repo.toplevel, ["merge", "--ff-only", "--quiet", commit]).code == 0
 
 
 @dataclass(frozen=True)
@@ -185,10 +186,10 @@ def sync(store: RegistryStore, replay: Replay, registry_prefix: str) -> Synced:
             _back_off(attempt)
             continue
         repo.git("update-ref", "-m", "modelreg sync: before replaying", "refs/modelreg/sync-backup", local)
-        code, _, err = run_git_status(repo.toplevel, ["reset", "--keep", "-q", tip])
-        if code != 0:
+        moved = gitdoor.run(repo.toplevel, ["reset", "--keep", "-q", tip])
+        if moved.code != 0:
             raise ConflictError(
-                f"replayed and pushed, but your checkout could not move to it ({err.strip().splitlines()[-1]}): "
+                f"replayed and pushed, but your checkout could not move to it ({moved.err.strip().splitlines()[-1]}): "
                 f"run `git reset --keep {tip[:12]}` after committing or stashing your edits"
             )
         return Synced("replayed", len(mine), remote, branch, tip)

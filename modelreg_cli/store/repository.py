@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from modelreg_cli.errors import DirtyError, GitError, NotFoundError
-from modelreg_cli.store.git import ZERO_OID, run_git, run_git_status
+from modelreg_cli.store import git as gitdoor
+from modelreg_cli.store.git import ZERO_OID, run_git
 
 
 @dataclass(frozen=True)
@@ -190,13 +191,14 @@ class GitRepository:
             raise GitError(
                 f"branch {branch} tracks no remote branch: run `git push -u origin {branch}` once, then try again"
             )
-        return remote, merge.removeprefix("refs/heads/")
+        return gitdoor.value(remote, "remote"), gitdoor.value(merge.removeprefix("refs/heads/"), "branch")
 
     def fetch_branch(self, remote: str, branch: str) -> str | None:
         """Fetch REMOTE's BRANCH into its remote-tracking ref; its commit, or None if it does not exist."""
         tracking = f"refs/remotes/{remote}/{branch}"
-        code, _, err = run_git_status(self.toplevel, ["fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}"])
-        if code != 0:
+        fetched = gitdoor.run(self.toplevel, ["fetch", "--quiet", remote, f"+refs/heads/{branch}:{tracking}"])
+        if fetched.code != 0:
+            err = fetched.err
             if "couldn't find remote ref" in err:
                 return None
             detail = next((line for line in err.splitlines() if line.startswith(("fatal:", "error:"))), err.strip())
@@ -204,12 +206,13 @@ class GitRepository:
         return self.git("rev-parse", "--verify", tracking).strip()
 
     def is_ancestor(self, older: str, newer: str) -> bool:
-        return run_git_status(self.toplevel, ["merge-base", "--is-ancestor", older, newer])[0] == 0
+        return gitdoor.run(self.toplevel, ["merge-base", "--is-ancestor", older, newer]).code == 0
 
     def push(self, remote: str, commit: str, branch: str) -> bool:
         """Push COMMIT to REMOTE's BRANCH without force; False when rejected because the remote moved."""
-        code, out, err = run_git_status(self.toplevel, ["push", "--porcelain", remote, f"{commit}:refs/heads/{branch}"])
-        if code == 0:
+        pushed = gitdoor.run(self.toplevel, ["push", "--porcelain", remote, f"{commit}:refs/heads/{branch}"])
+        out, err = pushed.out, pushed.err
+        if pushed.code == 0:
             return True
         if any(line.startswith("!\t") for line in out.splitlines()):
             return False  # the ref was refused (moved meanwhile, or locked by a concurrent push): try again

@@ -8,12 +8,10 @@ Paths are relative to the registry root, with forward slashes.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Protocol
 
-from modelreg_cli.errors import GitError
-from modelreg_cli.store.git import git_environment, run_git
+from modelreg_cli.store.git import CatFile, run_git
 
 
 class Snapshot(Protocol):
@@ -66,7 +64,7 @@ class GitTree:
         self.label = f"revision {commit[:12]}"
         self._files: dict[str, str] | None = None
         self._dirs: dict[str, set[tuple[str, bool]]] | None = None
-        self._cat: subprocess.Popen[bytes] | None = None
+        self._objects = CatFile(toplevel)  # one long-lived reader serves every read of the snapshot
 
     def _index(self) -> tuple[dict[str, str], dict[str, set[tuple[str, bool]]]]:
         if self._files is None or self._dirs is None:
@@ -95,7 +93,7 @@ class GitTree:
 
     def read(self, path: str) -> bytes | None:
         oid = self._index()[0].get(path)
-        return None if oid is None else self._cat_file(oid)
+        return None if oid is None else self._objects.read_object(oid)
 
     def list_dir(self, path: str) -> list[tuple[str, bool]]:
         return sorted(self._index()[1].get(path.strip("/"), set()))
@@ -103,29 +101,5 @@ class GitTree:
     def blob_id(self, path: str) -> str | None:
         return self._index()[0].get(path)
 
-    def _cat_file(self, oid: str) -> bytes:
-        """One long-lived `git cat-file --batch` serves every read of this snapshot."""
-        if self._cat is None:
-            self._cat = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=self.toplevel, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                env=git_environment(),
-            )
-        assert self._cat.stdin is not None and self._cat.stdout is not None
-        self._cat.stdin.write(f"{oid}\n".encode())
-        self._cat.stdin.flush()
-        header = self._cat.stdout.readline().split()
-        if len(header) != 3:
-            raise GitError(f"git cat-file could not read object {oid}")
-        data = self._cat.stdout.read(int(header[2]))
-        self._cat.stdout.read(1)  # the newline after the contents
-        return data
-
     def close(self) -> None:
-        if self._cat is not None:
-            if self._cat.stdin is not None:
-                self._cat.stdin.close()
-            self._cat.wait()
-            self._cat = None
-
-    def __del__(self) -> None:
-        self.close()
+        self._objects.close()
