@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from modelreg_cli.core import changes
 from modelreg_cli.core.events import HistoryEntry, RegistryDiff
@@ -43,6 +43,11 @@ class TransitionResult:
     to_stage: str
     archived: tuple[int, ...]
     commit: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The version after the move, with where it came from, what it displaced and the commit."""
+        return {**self.version.model_dump(mode="json"), "from_stage": self.from_stage, "archived": list(self.archived),
+                "commit": self.commit}
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ import typer
 from typer.core import TyperGroup
 
 from modelreg_cli.cli import governance, history, labels, lifecycle, query, search, sharing
-from modelreg_cli.cli.common import DEBUG_ENV, RegistryOption
+from modelreg_cli.cli.boundary import DEBUG_ENV, error_boundary
+from modelreg_cli.cli.common import RegistryOption
 
 
 class ModelregGroup(TyperGroup):
-    """Usage errors as one line on stderr (exit 2), like every other error of modelreg."""
+    """The whole dispatch runs inside the error boundary (cli/boundary.py)."""
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
@@ -24,20 +25,8 @@ class ModelregGroup(TyperGroup):
                                 windows_expand_args=windows_expand_args, **extra)
         if not standalone_mode:
             return run()
-        try:
+        with error_boundary():
             code = run()
-        except typer.Abort:
-            sys.stderr.write("error: aborted\n")
-            sys.exit(1)
-        except Exception as exc:
-            # typer's own Click raises its ClickException family here; it is not importable publicly
-            if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
-                raise
-            if type(exc).__name__ != "NoArgsIsHelpError":  # help was already printed
-                ctx = getattr(exc, "ctx", None)
-                hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-                sys.stderr.write(f"error: {exc.format_message().rstrip('.')}{hint}\n")
-            sys.exit(exc.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -13,10 +13,9 @@ from modelreg_cli.cli.common import (
     MessageOption,
     PushOption,
     RegistryOption,
-    handle_errors,
     open_registry,
-    open_writer,
     print_json,
+    writing,
 )
 
 if TYPE_CHECKING:
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from modelreg_cli.store.audit import CheckReport
 
 
-@handle_errors
 def promote(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name.")],
@@ -49,20 +47,19 @@ def promote(
     """Promote the latest version of a stage if it passes --if and the policy's gates.
 
     Exits 1 with the reason when it does not qualify, so a CI job can run it unconditionally."""
-    result = open_writer(ctx, registry, push, branch).promote(
-        name, to, from_stage=from_stage, condition=condition, archive_existing=archive_existing, message=message
-    )
-    if json:
-        print_json({**result.version.model_dump(mode="json"), "from_stage": result.from_stage,
-                    "archived": list(result.archived), "commit": result.commit})
-        return
-    line = f"Promoted {name} version {result.version.version}: {result.from_stage} -> {result.to_stage}"
-    if result.archived:
-        line += "; archived " + ", ".join(f"version {n}" for n in result.archived)
-    typer.echo(line)
+    with writing(ctx, registry, push, branch) as writer:
+        result = writer.promote(
+            name, to, from_stage=from_stage, condition=condition, archive_existing=archive_existing, message=message
+        )
+        if json:
+            print_json(result.to_json())
+            return
+        line = f"Promoted {name} version {result.version.version}: {result.from_stage} -> {result.to_stage}"
+        if result.archived:
+            line += "; archived " + ", ".join(f"version {n}" for n in result.archived)
+        typer.echo(line)
 
 
-@handle_errors
 def check(
     ctx: typer.Context,
     staged: Annotated[
@@ -131,7 +128,6 @@ def summary(report: CheckReport) -> str:
     return text
 
 
-@handle_errors
 def codeowners(
     ctx: typer.Context,
     write: Annotated[

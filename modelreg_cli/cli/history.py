@@ -15,10 +15,9 @@ from modelreg_cli.cli.common import (
     OfflineOption,
     PushOption,
     RegistryOption,
-    handle_errors,
     open_registry,
-    open_writer,
     print_json,
+    writing,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +33,6 @@ class DiffFormat(StrEnum):
 # --------------------------------------------------------------------------- commands
 
 
-@handle_errors
 def log(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Only this model (followed through renames).", show_default=False)] = None,
@@ -71,7 +69,6 @@ def log(
         typer.echo(log_text(entries), nl=False)
 
 
-@handle_errors
 def diff(
     ctx: typer.Context,
     base: Annotated[
@@ -98,7 +95,6 @@ def diff(
         typer.echo(diff_text(result), nl=False)
 
 
-@handle_errors
 def rollback(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name.")],
@@ -123,11 +119,12 @@ def rollback(
     from modelreg_cli.core.names import parse_version
 
     target = parse_version(to) if to is not None else None
-    result = open_writer(ctx, registry, push, branch).rollback(name, stage=stage, alias=alias, to=target, message=message)
-    if json:
-        print_json({"commit": result.commit, "subject": result.subject})
-    else:
-        typer.echo(result.subject)
+    with writing(ctx, registry, push, branch) as writer:
+        result = writer.rollback(name, stage=stage, alias=alias, to=target, message=message)
+        if json:
+            print_json({"commit": result.commit, "subject": result.subject})
+        else:
+            typer.echo(result.subject)
 
 
 # --------------------------------------------------------------------------- events in words

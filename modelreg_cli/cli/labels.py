@@ -12,9 +12,8 @@ from modelreg_cli.cli.common import (
     PushOption,
     RegistryOption,
     VersionOption,
-    handle_errors,
-    open_writer,
     parse_version_option,
+    writing,
 )
 
 alias_app = typer.Typer(help="Point named aliases (champion, challenger) at versions.", no_args_is_help=True)
@@ -28,7 +27,6 @@ def _report(subject: str, changed: bool) -> None:
 
 
 @alias_app.command("set")
-@handle_errors
 def alias_set(
     ctx: typer.Context,
     name: NameArg,
@@ -42,12 +40,12 @@ def alias_set(
     """Point ALIAS at VERSION, moving it if it pointed elsewhere."""
     from modelreg_cli.core.names import parse_version
 
-    result = open_writer(ctx, registry, push, branch).set_alias(name, alias, parse_version(version), message)
-    _report(result.subject, result.commit is not None)
+    with writing(ctx, registry, push, branch) as writer:
+        result = writer.set_alias(name, alias, parse_version(version), message)
+        _report(result.subject, result.commit is not None)
 
 
 @alias_app.command("delete")
-@handle_errors
 def alias_delete(
     ctx: typer.Context,
     name: NameArg,
@@ -58,12 +56,12 @@ def alias_delete(
     branch: BranchOption = None,
 ) -> None:
     """Remove ALIAS from the model."""
-    result = open_writer(ctx, registry, push, branch).delete_alias(name, alias, message)
-    _report(result.subject, True)
+    with writing(ctx, registry, push, branch) as writer:
+        result = writer.delete_alias(name, alias, message)
+        _report(result.subject, True)
 
 
 @tag_app.command("set")
-@handle_errors
 def tag_set(
     ctx: typer.Context,
     name: NameArg,
@@ -76,12 +74,12 @@ def tag_set(
     branch: BranchOption = None,
 ) -> None:
     """Set tag KEY to VALUE on the model, or on one version with --version."""
-    result = open_writer(ctx, registry, push, branch).set_tag(name, key, value, parse_version_option(version), message)
-    _report(result.subject, result.commit is not None)
+    with writing(ctx, registry, push, branch) as writer:
+        result = writer.set_tag(name, key, value, parse_version_option(version), message)
+        _report(result.subject, result.commit is not None)
 
 
 @tag_app.command("delete")
-@handle_errors
 def tag_delete(
     ctx: typer.Context,
     name: NameArg,
@@ -93,5 +91,6 @@ def tag_delete(
     branch: BranchOption = None,
 ) -> None:
     """Remove tag KEY from the model, or from one version with --version."""
-    result = open_writer(ctx, registry, push, branch).delete_tag(name, key, parse_version_option(version), message)
-    _report(result.subject, True)
+    with writing(ctx, registry, push, branch) as writer:
+        result = writer.delete_tag(name, key, parse_version_option(version), message)
+        _report(result.subject, True)

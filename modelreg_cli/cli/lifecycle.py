@@ -16,11 +16,9 @@ from modelreg_cli.cli.common import (
     PushOption,
     RegistryOption,
     VersionOption,
-    fail,
-    handle_errors,
-    open_writer,
     parse_version_option,
     print_json,
+    writing,
 )
 
 TagOption = Annotated[
@@ -28,7 +26,6 @@ TagOption = Annotated[
 ]
 
 
-@handle_errors
 def init(
     path: Annotated[Path, typer.Argument(help="Folder for the registry (made if missing).")] = Path("."),
 ) -> None:
@@ -39,7 +36,6 @@ def init(
     typer.echo(f"Initialized model registry in {registry.root}")
 
 
-@handle_errors
 def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Name of the new model, e.g. fraud-detector.")],
@@ -57,14 +53,14 @@ def create(
     from modelreg_cli.core.names import parse_key_value
 
     tags = dict(parse_key_value(item, "tag") for item in tag or [])
-    model = open_writer(ctx, registry, push, branch).create_model(name, description, tags, owner or [])
-    if json:
-        print_json(model.model_dump(mode="json", exclude={"versions"}))
-    else:
-        typer.echo(f"Created model {model.name}")
+    with writing(ctx, registry, push, branch) as writer:
+        model = writer.create_model(name, description, tags, owner or [])
+        if json:
+            print_json(model.model_dump(mode="json", exclude={"versions"}))
+        else:
+            typer.echo(f"Created model {model.name}")
 
 
-@handle_errors
 def register(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name; the model is created if it does not exist.")],
@@ -112,14 +108,16 @@ def register(
     params = dict(parse_key_value(item, "param") for item in param or [])
     tags = dict(parse_key_value(item, "tag") for item in tag or [])
     lineage = Lineage(code_commit=code_commit, datasets=dataset or [], parents=parent or [])
-    version = open_writer(ctx, registry, push, branch).register(
-        name, source, metrics=metrics, params=params, tags=tags, run_id=run_id, description=description,
-        stage=stage, aliases=alias or [], sha256=sha256, size_bytes=size_bytes, lineage=lineage, message=message, progress=_progress_bar,
-    )
-    if json:
-        print_json(version.model_dump(mode="json"))
-    else:
-        typer.echo(f"Registered {version.name} version {version.version}")
+    with writing(ctx, registry, push, branch) as writer:
+        version = writer.register(
+            name, source, metrics=metrics, params=params, tags=tags, run_id=run_id, description=description,
+            stage=stage, aliases=alias or [], sha256=sha256, size_bytes=size_bytes, lineage=lineage, message=message,
+            progress=_progress_bar,
+        )
+        if json:
+            print_json(version.model_dump(mode="json"))
+        else:
+            typer.echo(f"Registered {version.name} version {version.version}")
 
 
 _PROGRESS_THRESHOLD = 64 << 20
@@ -148,7 +146,6 @@ def _progress_bar(total: int) -> Callable[[int], None] | None:
     return advance
 
 
-@handle_errors
 def transition(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name.")],
@@ -166,20 +163,18 @@ def transition(
     """Move a version to another stage."""
     from modelreg_cli.core.names import parse_version
 
-    result = open_writer(ctx, registry, push, branch).transition(name, parse_version(version), stage, archive_existing, message)
-    if json:
-        print_json({**result.version.model_dump(mode="json"), "from_stage": result.from_stage,
-                    "archived": list(result.archived), "commit": result.commit})
-        return
-    if result.commit is None:
-        typer.echo(f"{name} version {result.version.version} is already in {result.to_stage}: nothing to do")
-        return
-    typer.echo(f"{name} version {result.version.version}: {result.from_stage} -> {result.to_stage}")
-    for number in result.archived:
-        typer.echo(f"{name} version {number}: {result.to_stage} -> Archived")
+    with writing(ctx, registry, push, branch) as writer:
+        result = writer.transition(name, parse_version(version), stage, archive_existing, message)
+        if json:
+            print_json(result.to_json())
+        elif result.commit is None:
+            typer.echo(f"{name} version {result.version.version} is already in {result.to_stage}: nothing to do")
+        else:
+            typer.echo(f"{name} version {result.version.version}: {result.from_stage} -> {result.to_stage}")
+            for number in result.archived:
+                typer.echo(f"{name} version {number}: {result.to_stage} -> Archived")
 
 
-@handle_errors
 def describe(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name.")],
@@ -191,11 +186,11 @@ def describe(
     branch: BranchOption = None,
 ) -> None:
     """Set the description of a model, or of one version with --version."""
-    result = open_writer(ctx, registry, push, branch).describe(name, text, parse_version_option(version), message)
-    typer.echo(result.subject if result.commit else f"Nothing to do: {result.subject}")
+    with writing(ctx, registry, push, branch) as writer:
+        result = writer.describe(name, text, parse_version_option(version), message)
+        typer.echo(result.subject if result.commit else f"Nothing to do: {result.subject}")
 
 
-@handle_errors
 def delete(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name.")],
@@ -207,23 +202,24 @@ def delete(
     branch: BranchOption = None,
 ) -> None:
     """Delete a model, or one version with --version (its aliases go too; its number is never reused)."""
+    from modelreg_cli.errors import ModelregError
+
     number = parse_version_option(version)
-    reg = open_writer(ctx, registry, push, branch)
-    what = f"version {number} of {name}" if number is not None else f"model {name} and all its versions"
-    if number is None:
-        reg.get_model(name, with_versions=False)
-    else:
-        reg.get_version(name, number)
-    if not yes:
-        if not sys.stdin.isatty():
-            raise fail(f"refusing to delete {what} without confirmation: pass --yes")
-        if not typer.confirm(f"Delete {what}?"):
-            raise fail("not deleted", 1)
-    result = reg.delete(name, number, message)
-    typer.echo(f"Deleted {what}" if result.commit else result.subject)
+    with writing(ctx, registry, push, branch) as writer:
+        what = f"version {number} of {name}" if number is not None else f"model {name} and all its versions"
+        if number is None:
+            writer.get_model(name, with_versions=False)
+        else:
+            writer.get_version(name, number)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise ModelregError(f"refusing to delete {what} without confirmation: pass --yes")
+            if not typer.confirm(f"Delete {what}?"):
+                raise ModelregError("not deleted")
+        result = writer.delete(name, number, message)
+        typer.echo(f"Deleted {what}" if result.commit else result.subject)
 
 
-@handle_errors
 def rename(
     ctx: typer.Context,
     old: Annotated[str, typer.Argument(help="Current model name.")],
@@ -234,5 +230,6 @@ def rename(
     branch: BranchOption = None,
 ) -> None:
     """Rename a model; its versions, tags and aliases follow."""
-    open_writer(ctx, registry, push, branch).rename(old, new, message)
-    typer.echo(f"Renamed model {old} to {new}")
+    with writing(ctx, registry, push, branch) as writer:
+        writer.rename(old, new, message)
+        typer.echo(f"Renamed model {old} to {new}")

@@ -11,13 +11,11 @@ from modelreg_cli.cli.common import (
     JsonOption,
     OfflineOption,
     RegistryOption,
-    handle_errors,
     open_registry_at,
     print_json,
 )
 
 
-@handle_errors
 def list_models(
     ctx: typer.Context,
     registry: RegistryOption = None,
@@ -36,7 +34,6 @@ def list_models(
         render.models_table(models, reg.config.stages)
 
 
-@handle_errors
 def show(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="A model name, or a model URI such as models:/NAME/3 for one version.")],
@@ -64,7 +61,6 @@ def show(
         render.model_details(model)
 
 
-@handle_errors
 def versions(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name.")],
@@ -95,7 +91,6 @@ def versions(
         render.print_versions(found, f"{name} has no versions{where}.")
 
 
-@handle_errors
 def resolve(
     ctx: typer.Context,
     uri: Annotated[str, typer.Argument(help="models:/NAME/3, models:/NAME@ALIAS, models:/NAME/STAGE or models:/NAME/latest.")],

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from modelreg_cli.core.compare import VersionComparison
     from modelreg_cli.core.manifests import ModelVersion, RegisteredModel
+    from modelreg_cli.service import Published
 
 
 def console(stderr: bool = False) -> Console:
@@ -209,3 +210,22 @@ def _compared_value(value: object) -> str:
 
 def _signed(delta: float) -> str:
     return "±0" if delta == 0 else f"{'+' if delta > 0 else ''}{_number(delta)}"
+
+
+# where a write went -------------------------------------------------------------------------
+
+
+def published(where: Published | None) -> None:
+    """After a write that was pushed, say where it went (and what to open for a branch)."""
+    if where is None or where.commit is None:
+        return
+    import typer
+
+    short = where.commit[:7]
+    if where.for_review:
+        typer.echo(f"Pushed {short} to branch {where.remote}/{where.branch}: open a pull request from {where.branch} "
+                   f"into the branch it was made from")
+    else:
+        typer.echo(f"Pushed {short} to {where.remote}/{where.branch}")
+    if where.note:
+        sys.stderr.write(f"warning: {where.note}\n")

@@ -11,13 +11,11 @@ from modelreg_cli.cli.common import (
     JsonOption,
     OfflineOption,
     RegistryOption,
-    handle_errors,
     open_registry_at,
     print_json,
 )
 
 
-@handle_errors
 def search(
     ctx: typer.Context,
     filter: Annotated[
@@ -71,7 +69,6 @@ def search(
     render.next_page_hint(found_models.next_page_token)
 
 
-@handle_errors
 def compare(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name.")],

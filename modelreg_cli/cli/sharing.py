@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from modelreg_cli.cli.common import RegistryOption, handle_errors, open_registry
+from modelreg_cli.cli.common import RegistryOption, open_registry
 
 
-@handle_errors
 def sync(ctx: typer.Context, registry: RegistryOption = None) -> None:
     """Bring the clone and its remote together: fast-forward, push, or replay your registry commits.
 
