@@ -24,7 +24,7 @@ from modelreg_cli.core.uri import ModelURI, parse_model_uri
 from modelreg_cli.errors import InvalidInputError
 from modelreg_cli.store import artifacts, publish
 from modelreg_cli.store.files import RegistryStore, init_registry, open_store
-from modelreg_cli.store.publish import Published
+from modelreg_cli.store.publish import Published as Published  # part of the API: where a write went
 
 PUSH_ENV = "MODELREG_PUSH"
 
