@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from modelreg_cli.core import layout
+from modelreg_cli.core import fields, layout
 from modelreg_cli.core.manifests import (
     Artifact,
     Lineage,
@@ -87,6 +87,15 @@ class RegisterRequest:
     artifact: Artifact | None = None
     lineage: Lineage | None = None
 
+    @classmethod
+    def of_version(cls, manifest: VersionManifest, initial_stage: str) -> RegisterRequest:
+        """The request that registers MANIFEST again (as `sync` does on another state): every field a
+        registration sets (core/fields.py), so none is dropped."""
+        given = {name: getattr(manifest, name) for name in fields.GIVEN}
+        if given["stage"] == initial_stage:
+            given["stage"] = None  # registered where every version starts
+        return cls(name=manifest.name, **given)
+
 
 def check_new_name(name: str, existing: Iterable[str]) -> str:
     """A new model name must be valid and differ from every existing one, in any case."""
@@ -156,22 +165,11 @@ def register(
             f"--stage, then run `modelreg transition {state.name} {number} {stage} --archive-existing`"
         )
     aliases = [validate_alias(alias) for alias in dict.fromkeys(request.aliases)]
-    manifest = VersionManifest(
-        name=state.name,
-        version=number,
-        stage=stage,
-        source=request.source,
-        description=request.description,
-        run_id=request.run_id,
-        artifact=request.artifact,
-        metrics=dict(request.metrics),
-        params=dict(request.params),
-        tags=_check_tags(request.tags),
-        lineage=request.lineage or Lineage(),
-        created_at=stamp.when,
-        created_by=stamp.who,
-        updated_at=stamp.when,
-    )
+    given = {name: getattr(request, name) for name in fields.GIVEN}  # every field a registration sets
+    given.update(stage=stage, metrics=dict(request.metrics), params=dict(request.params),
+                 tags=_check_tags(request.tags), lineage=request.lineage or Lineage())
+    manifest = VersionManifest(name=state.name, version=number, **given,
+                               created_at=stamp.when, created_by=stamp.who, updated_at=stamp.when)
     _check_registration(config, state, manifest, aliases, stamp.who)
     state.model.last_version = number
     state.model.aliases = {**state.model.aliases, **dict.fromkeys(aliases, number)}

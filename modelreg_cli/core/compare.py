@@ -8,10 +8,11 @@ version's difference from the first version, the baseline.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from modelreg_cli.core.fields import VERSION_FIELDS
 from modelreg_cli.core.manifests import ModelVersion
 from modelreg_cli.errors import InvalidInputError
 
@@ -56,31 +57,35 @@ def check_versions(numbers: Sequence[int]) -> None:
         seen.add(number)
 
 
-_DETAILS: tuple[tuple[str, Callable[[ModelVersion], Value]], ...] = (
-    ("stage", lambda v: v.stage),
-    ("aliases", lambda v: list(v.aliases) or None),
-    ("source", lambda v: v.source),
-    ("run_id", lambda v: v.run_id),
-    ("created_at", lambda v: v.created_at),
-    ("created_by", lambda v: v.created_by),
-    ("artifact.sha256", lambda v: v.artifact.sha256 if v.artifact else None),
-    ("artifact.size_bytes", lambda v: v.artifact.size_bytes if v.artifact else None),
-    ("lineage.code_commit", lambda v: v.lineage.code_commit),
-    ("lineage.datasets", lambda v: list(v.lineage.datasets) or None),
-    ("lineage.parents", lambda v: list(v.lineage.parents) or None),
-)
-
-
 def compare_versions(name: str, versions: Sequence[ModelVersion]) -> VersionComparison:
-    """The rows comparing VERSIONS (in the order given; the first is the baseline). Rows that no
-    version has a value for are left out."""
-    rows = [_row(key, [read(version) for version in versions]) for key, read in _DETAILS[:6]]
-    rows += _mapping_rows("metrics", [dict(version.metrics) for version in versions])
-    rows += _mapping_rows("params", [dict(version.params) for version in versions])
-    rows += _mapping_rows("tags", [dict(version.tags) for version in versions])
-    rows += [_row(key, [read(version) for version in versions]) for key, read in _DETAILS[6:]]
+    """The rows comparing VERSIONS (in the order given; the first is the baseline): the stage and
+    aliases, the other plain fields, then each key of the keyed fields (metrics, params, tags),
+    then the parts of the nested ones (artifact, lineage), as core/fields.py lists them. Rows that
+    no version has a value for are left out."""
+    compared = [field for field in VERSION_FIELDS if field.compared]
+    plain = [field for field in compared if not field.keyed and not field.parts]
+    rows = [_row(field.name, [_value(version, field.name) for version in versions]) for field in plain[:1]]
+    rows.append(_row("aliases", [list(version.aliases) or None for version in versions]))
+    rows += [_row(field.name, [_value(version, field.name) for version in versions]) for field in plain[1:]]
+    for field in compared:
+        if field.keyed:
+            rows += _mapping_rows(field.name, [dict(getattr(version, field.name)) for version in versions])
+    for field in compared:
+        rows += [_row(path, [_value(version, *path.split(".")) for version in versions])
+                 for path in (field.paths if field.parts else ())]
     kept = tuple(row for row in rows if any(value is not None for value in row.values))
     return VersionComparison(name, tuple(versions), kept)
+
+
+def _value(version: ModelVersion, name: str, part: str | None = None) -> Value:
+    """The field NAME of VERSION (its PART, for a nested document), None when absent; lists as
+    lists, None when empty."""
+    value: Any = getattr(version, name)
+    if part is not None:
+        value = getattr(value, part) if value is not None else None
+    if isinstance(value, list | tuple):
+        return list(value) or None
+    return value  # type: ignore[no-any-return]
 
 
 def _row(key: str, values: list[Value]) -> ComparedRow:

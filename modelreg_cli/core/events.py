@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from modelreg_cli.core.fields import IMMUTABLE_AFTER_REGISTRATION
 from modelreg_cli.core.manifests import RegistryConfig, VersionManifest
 from modelreg_cli.core.state import ModelState
 
@@ -42,7 +43,7 @@ EventType = Literal[
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
 # Fields of a version that modelreg never changes: an edit to one is a hand edit a reviewer must see.
-IMMUTABLE_VERSION_FIELDS = ("source", "run_id", "artifact", "metrics", "params", "lineage", "created_at", "created_by")
+IMMUTABLE_VERSION_FIELDS = IMMUTABLE_AFTER_REGISTRATION
 CONFIG_FIELDS = ("format_version", "stages", "exclusive_stages", "push", "policy")
 
 

@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypeGuard, TypeVar
 
+from modelreg_cli.core.fields import VERSION_FIELDS, SearchKind
+
 Target = Literal["models", "versions"]
 _TARGETS: Final = ("models", "versions")
 
@@ -188,7 +190,7 @@ def _unexpected(token: Token, expectation: str) -> FilterError:
 
 # --------------------------------------------------------------------------- attributes
 
-Kind = Literal["string", "stage", "alias", "numeric", "timestamp", "param"]
+Kind = SearchKind
 
 
 @dataclass(frozen=True)
@@ -204,18 +206,9 @@ class FieldSpec:
 _FIELDS: Final[dict[str, FieldSpec]] = {
     spec.attribute: spec
     for spec in (
-        FieldSpec("name", "name", "string", True),
-        FieldSpec("run_id", "run_id", "string", False),
-        FieldSpec("source_path", "source", "string", False),
-        FieldSpec("version_number", "version", "numeric", False),
-        FieldSpec("stage", "stage", "stage", False),
-        FieldSpec("alias", "aliases", "alias", False),
-        FieldSpec("created_at", "created_at", "timestamp", True),
-        FieldSpec("created_by", "created_by", "string", True),
-        FieldSpec("description", "description", "string", True),
-        FieldSpec("tags", "tags", "string", True),
-        FieldSpec("metrics", "metrics", "numeric", False),
-        FieldSpec("params", "params", "param", False),
+        *(FieldSpec(field.search.attribute, field.name, field.search.kind, field.search.on_model)
+          for field in VERSION_FIELDS if field.search is not None),
+        FieldSpec("alias", "aliases", "alias", False),  # a version's aliases live in model.yaml
     )
 }
 _KEYED: Final = {

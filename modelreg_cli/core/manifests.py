@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from modelreg_cli.core.fields import GATE_FIELD_PREFIXES, GATE_FIELDS
+
 FORMAT_VERSION = 1
 DEFAULT_STAGES = ["None", "Staging", "Production", "Archived"]
 DEFAULT_EXCLUSIVE_STAGES = ["Production"]
@@ -57,10 +59,6 @@ class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-# Fields a gate may require (`fields:`), besides metrics.KEY, params.KEY and tags.KEY.
-GATE_FIELDS = ("source", "description", "run_id", "artifact.sha256", "artifact.size_bytes", "lineage.code_commit",
-               "lineage.datasets", "lineage.parents")
-GATE_FIELD_PREFIXES = ("metrics.", "params.", "tags.")
 OWNERS = "owners"
 """In `approvers`: the model's `owners` (from model.yaml)."""
 
@@ -239,7 +237,8 @@ class Lineage(_Document):
 
 
 class VersionManifest(_Document):
-    """versions/<n>.yaml."""
+    """versions/<n>.yaml. What each field is (fixed once registered or not, searchable, shown) is
+    declared in core/fields.py; tests/test_fields.py fails when a field here is missing there."""
 
     name: str
     version: int = Field(ge=1)

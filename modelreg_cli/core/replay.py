@@ -92,11 +92,7 @@ def replay_event(
     if event.type == "version_registered":
         assert local is not None and event.version is not None
         manifest = local.versions[event.version]
-        request = RegisterRequest(
-            name=name, source=manifest.source, metrics=manifest.metrics, params=manifest.params, tags=manifest.tags,
-            run_id=manifest.run_id, description=manifest.description, artifact=manifest.artifact,
-            lineage=manifest.lineage, stage=manifest.stage if manifest.stage != config.initial_stage else None,
-        )
+        request = RegisterRequest.of_version(manifest, config.initial_stage)
         registered, added = changes.register(
             config, now, names, request, Stamp(manifest.created_by, manifest.created_at)
         )
