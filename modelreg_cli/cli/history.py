@@ -22,6 +22,7 @@ from modelreg_cli.cli.common import (
 
 if TYPE_CHECKING:
     from modelreg_cli.core.events import Comparison, Event, HistoryEntry, RegistryDiff
+    from modelreg_cli.core.metrics import Direction
 
 
 class DiffFormat(StrEnum):
@@ -303,31 +304,22 @@ def _comparison_table(comparison: Comparison, targets: str) -> list[str]:
     rows = []
     for key in keys:
         before, after = comparison.replaced_metrics.get(key), comparison.metrics.get(key)
-        rows.append(f"| {_markdown_escape(key)} | {_number(before)} | {_number(after)} | {_delta(key, before, after)} |")
+        better = comparison.better.get(key, "higher")
+        rows.append(f"| {_markdown_escape(key)} | {_number(before)} | {_number(after)} | {_delta(better, before, after)} |")
     return [title, "", f"| Metric | {old} | {new} | Change |", "| :-- | --: | --: | --: |", *rows]
 
 
-# Metrics where a smaller number is the better model; every other metric is better when higher.
-_LOWER_IS_BETTER = ("loss", "error", "err", "mae", "mse", "rmse", "mape", "smape", "wer", "cer", "latency",
-                    "perplexity", "fpr", "fnr", "brier", "time", "duration", "size", "cost", "memory")
-
-
-def lower_is_better(metric: str) -> bool:
-    """Whether a smaller value of METRIC is an improvement, from its name (val_loss, rmse, p95_latency_ms)."""
-    words = [word for word in metric.lower().replace("-", "_").replace(".", "_").replace("/", "_").split("_") if word]
-    return any(word in _LOWER_IS_BETTER or word.endswith(("loss", "error")) for word in words)
-
-
-def _delta(metric: str, before: float | None, after: float | None) -> str:
+def _delta(better: Direction, before: float | None, after: float | None) -> str:
     """'🟢 +0.012' when the change is an improvement, '🔴 -0.004' when it is worse, '⚪ 0' when none."""
+    from modelreg_cli.core.metrics import verdict
+
     if before is None or after is None:
         return "new" if before is None else "removed"
     change = after - before
     if abs(change) < 1e-12:
         return "⚪ 0"
-    better = (change < 0) == lower_is_better(metric)
     shown = f"{change:+.4g}" if abs(change) < 1e4 else f"{change:+.0f}"
-    return f"{'🟢' if better else '🔴'} {shown}"
+    return f"{'🟢' if verdict(before, after, better) == 'better' else '🔴'} {shown}"
 
 
 def _number(value: float | None) -> str:

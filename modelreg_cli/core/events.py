@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from modelreg_cli.core.fields import IMMUTABLE_AFTER_REGISTRATION
 from modelreg_cli.core.manifests import RegistryConfig, VersionManifest
+from modelreg_cli.core.metrics import Direction, direction
 from modelreg_cli.core.state import ModelState
 
 EventType = Literal[
@@ -102,6 +103,8 @@ class Comparison:
     replaces: int | None
     metrics: dict[str, float]
     replaced_metrics: dict[str, float]
+    better: dict[str, Direction] = field(default_factory=dict)
+    """metric -> which way it is better (as the policy declares it, else guessed from its name)."""
 
 
 @dataclass(frozen=True)
@@ -328,8 +331,10 @@ def comparisons(
         else:
             continue
         replaced = old_state.versions.get(replaces) if old_state and replaces is not None else None
-        found.append(Comparison(event.model, event.version, target, replaces, dict(promoted.metrics),
-                                dict(replaced.metrics) if replaced else {}))
+        replaced_metrics = dict(replaced.metrics) if replaced else {}
+        keys = sorted({*promoted.metrics, *replaced_metrics})
+        found.append(Comparison(event.model, event.version, target, replaces, dict(promoted.metrics), replaced_metrics,
+                                {key: direction(key, config.policy) for key in keys}))
     return found
 
 

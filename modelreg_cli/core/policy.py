@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelreg_cli.core.manifests import OWNERS, Gate, Policy, RegistryConfig, VersionManifest
+from modelreg_cli.core.metrics import Direction, verdict
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import PolicyError
 
@@ -174,7 +175,7 @@ def has_field(entity: Mapping[str, Any], name: str) -> bool:
     return value is not None and value != "" and value != [] and value != {}
 
 
-def _worse(metric: str, better: str, version: VersionManifest, replaced: VersionManifest, replaced_as: str) -> str:
+def _worse(metric: str, better: Direction, version: VersionManifest, replaced: VersionManifest, replaced_as: str) -> str:
     current = replaced.metrics.get(metric)
     if current is None:
         return ""  # nothing to compare with
@@ -182,7 +183,7 @@ def _worse(metric: str, better: str, version: VersionManifest, replaced: Version
     where = f"v{replaced.version}, {replaced_as}"
     if new is None:
         return f"v{version.version} has no metric {metric} to compare with {_number(current)} of {where}"
-    if (new < current) if better == "higher" else (new > current):
+    if verdict(current, new, better) == "worse":
         return (f"{metric} {_number(new)} of v{version.version} is worse than {_number(current)} of {where} "
                 f"({better} is better)")
     return ""
