@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelreg_cli.core.manifests import Artifact
+from modelreg_cli.core.names import validate_sha256
 from modelreg_cli.errors import InvalidInputError
 
 Progress = Callable[[int], None]
@@ -56,6 +57,35 @@ def local_source(source: str, repo_root: Path | None) -> LocalSource | None:
         except ValueError:
             pass
     return LocalSource(resolved, resolved.as_uri())
+
+
+def describe_source(source: str, sha256: str | None, size_bytes: int | None, repo_root: Path | None,
+                    progress: ProgressFactory | None = None) -> tuple[Artifact | None, str]:
+    """What to record of SOURCE: its artifact (sha256 and size) and the source as stored. A local
+    file or folder is hashed (SHA256 and SIZE_BYTES, when given, must match); for a remote URI
+    they are recorded as given. PROGRESS is called with the total size before hashing."""
+    expected = validate_sha256(sha256) if sha256 else None
+    if size_bytes is not None and size_bytes < 0:
+        raise InvalidInputError(f"size {size_bytes} is negative: give the artifact's size in bytes")
+    if not source.strip():
+        raise InvalidInputError("source is empty: give a path or a URI such as s3://bucket/model")
+    local = local_source(source, repo_root)
+    if local is None:
+        given = expected is not None or size_bytes is not None
+        return (Artifact(sha256=expected, size_bytes=size_bytes) if given else None), source
+    callback = progress(total_size(local.path)) if progress else None
+    artifact = digest(local.path, callback)
+    if expected and artifact.sha256 != expected:
+        raise InvalidInputError(
+            f"sha256 of {source} is {artifact.sha256}, not the {expected} given with --sha256: "
+            "check that this is the right artifact"
+        )
+    if size_bytes is not None and artifact.size_bytes != size_bytes:
+        raise InvalidInputError(
+            f"{source} has {artifact.size_bytes} bytes, not the {size_bytes} given with --size-bytes: "
+            "check that this is the right artifact"
+        )
+    return artifact, local.stored
 
 
 def total_size(path: Path) -> int:

@@ -1,4 +1,4 @@
-"""The Python API: `from modelreg_cli import Registry`.
+"""The Registry: the Python API (`from modelreg_cli import Registry`).
 
 Every operation the CLI offers, returning pydantic objects. A write reads only the model it
 changes, asks core for the change, and hands it to the store, which commits it or leaves
@@ -7,7 +7,6 @@ everything as it was.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,21 +15,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from modelreg_cli.core import changes
 from modelreg_cli.core.events import HistoryEntry, RegistryDiff
-from modelreg_cli.core.manifests import Artifact, Lineage, ModelVersion, RegisteredModel, RegistryConfig
-from modelreg_cli.core.names import canonical_stage, validate_sha256
+from modelreg_cli.core.manifests import Lineage, ModelVersion, RegisteredModel, RegistryConfig
+from modelreg_cli.core.names import canonical_stage
 from modelreg_cli.core.search import DEFAULT_MAX_RESULTS, SearchPage
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.core.uri import ModelURI, parse_model_uri
-from modelreg_cli.errors import InvalidInputError
+from modelreg_cli.service.askers import alias_history, stage_history
 from modelreg_cli.store import artifacts, publish
 from modelreg_cli.store.files import RegistryStore, init_registry, open_store
-from modelreg_cli.store.publish import Published as Published  # part of the API: where a write went
+from modelreg_cli.store.publish import Published
 
 PUSH_ENV = "MODELREG_PUSH"
 
 if TYPE_CHECKING:
     from modelreg_cli.core.compare import VersionComparison
-    from modelreg_cli.core.replay import Renumbering
     from modelreg_cli.store.audit import CheckReport
 
 
@@ -326,7 +324,8 @@ class Registry:
         is called with the total size and returns a callback fed with the bytes read.
         """
         stamp = self._store.stamp()
-        artifact, stored_source = self._describe_source(source, sha256, size_bytes, progress)
+        artifact, stored_source = artifacts.describe_source(source, sha256, size_bytes, self._store.repo.toplevel,
+                                                            progress)
         request = changes.RegisterRequest(
             name=name, source=stored_source, metrics=dict(metrics or {}), params=dict(params or {}),
             tags=dict(tags or {}), run_id=run_id, description=description, stage=stage,
@@ -339,32 +338,6 @@ class Registry:
             return change, lambda commit: ModelVersion(**manifest.model_dump(), aliases=sorted(request.aliases))
 
         return self._write(operation)  # the lock is taken after hashing, which may be long
-
-    def _describe_source(
-        self, source: str, sha256: str | None, size_bytes: int | None, progress: artifacts.ProgressFactory | None
-    ) -> tuple[Artifact | None, str]:
-        expected = validate_sha256(sha256) if sha256 else None
-        if size_bytes is not None and size_bytes < 0:
-            raise InvalidInputError(f"size {size_bytes} is negative: give the artifact's size in bytes")
-        if not source.strip():
-            raise InvalidInputError("source is empty: give a path or a URI such as s3://bucket/model")
-        local = artifacts.local_source(source, self._store.repo.toplevel)
-        if local is None:
-            given = expected is not None or size_bytes is not None
-            return (Artifact(sha256=expected, size_bytes=size_bytes) if given else None), source
-        callback = progress(artifacts.total_size(local.path)) if progress else None
-        artifact = artifacts.digest(local.path, callback)
-        if expected and artifact.sha256 != expected:
-            raise InvalidInputError(
-                f"sha256 of {source} is {artifact.sha256}, not the {expected} given with --sha256: "
-                "check that this is the right artifact"
-            )
-        if size_bytes is not None and artifact.size_bytes != size_bytes:
-            raise InvalidInputError(
-                f"{source} has {artifact.size_bytes} bytes, not the {size_bytes} given with --size-bytes: "
-                "check that this is the right artifact"
-            )
-        return artifact, local.stored
 
     def transition(
         self, name: str, version: int, stage: str, archive_existing: bool = False, message: str | None = None
@@ -413,25 +386,10 @@ class Registry:
         return self._write(operation)
 
     def _stage_history(self, name: str) -> Callable[[int, str], bool]:
-        """Asks history, only when the policy needs to know, whether a version of NAME held a stage
-        before: a version going back is a rollback (docs/policy.md)."""
-
-        def ask(version: int, stage: str) -> bool:
-            from modelreg_cli.store.audit import held_before
-
-            return held_before(self._store, name, version, canonical_stage(stage, self.config.stages))
-
-        return ask
+        return stage_history(self._store, self.config.stages, name)
 
     def _alias_history(self, name: str, version: int, alias: str) -> Callable[[], bool]:
-        """Asks history, only when the policy needs to know, whether ALIAS of NAME pointed at VERSION before."""
-
-        def ask() -> bool:
-            from modelreg_cli.store.audit import held_before
-
-            return held_before(self._store, name, version, alias=alias)
-
-        return ask
+        return alias_history(self._store, name, version, alias)
 
     def check(self, *, staged: bool = False, base: str | None = None, require_signed: bool = False) -> CheckReport:
         """Every problem of the registry's files (the staged ones with STAGED) and, with BASE, of
@@ -505,46 +463,9 @@ class Registry:
         """Bring this clone and its tracked remote branch together: fast-forward to the remote, push
         local commits, or, when both moved, replay the local registry commits as operations on top of
         the remote's (a register takes the next free number there) and push them."""
-        from modelreg_cli.core.replay import Renumbering
+        from modelreg_cli.service.sync import sync
 
-        with self._store.transaction():
-            prefix = self._store.repo.relative(self.root)
-            renumbering = Renumbering()  # shared by all the replayed commits: later ones follow new numbers
-            return publish.sync(
-                self._store, lambda commit, onto: self._replay_commit(commit, onto, renumbering), prefix
-            )
-
-    def _replay_commit(self, commit: str, onto: str, renumbering: Renumbering) -> str:
-        """COMMIT's registry events made again on ONTO, as one commit with its message and author."""
-        from modelreg_cli.core import replay
-        from modelreg_cli.store.history import read_commit, registry_diff
-
-        original = read_commit(self._store.repo, commit)
-        events = registry_diff(self._store, original.parents[0], commit).events
-        replay.check_replayable(commit, events)
-        stamp = changes.Stamp(original.author, original.time)
-        local = self._store.at(commit)
-        tip = onto
-        made: list[changes.Change] = []
-        for event in events:
-            now_store = self._store.at(tip)
-            current = event.before if event.type == "model_renamed" else event.model
-            view = Registry(_store=now_store)
-            model = str(event.model)
-            change = replay.replay_event(
-                event, events, view.config,
-                now_store.read_model(str(current)) if current else None, now_store.model_names(),
-                local.read_model(model) if event.model else None, renumbering, stamp,
-                held_before=view._stage_history(model),
-                alias_returning=functools.partial(view._alias_history, model),
-            )
-            if change is not None:
-                tip = self._store.build_on(change, tip)
-                made.append(change)
-        if not made:
-            return onto
-        message = replay.replayed_message(made, original.reason, commit)
-        return self._store.repo.recommit(tip, onto, commit, message)
+        return sync(self._store)
 
     def _change(self, make: Callable[[Registry], changes.Change | None], unchanged: str = "") -> ChangeResult:
         """A write whose result is its commit and subject (UNCHANGED when there was nothing to do)."""
