@@ -4,7 +4,7 @@ requests), codeowners (review routing from owners and approvers)."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -17,10 +17,6 @@ from modelreg_cli.cli.common import (
     print_json,
     writing,
 )
-
-if TYPE_CHECKING:
-    from modelreg_cli.core.checks import Problem
-    from modelreg_cli.store.audit import CheckReport
 
 
 def promote(
@@ -83,6 +79,8 @@ def check(
     """Check the registry's files, invariants and (with --base or --staged) every change against the policy.
 
     Every file must parse and fit the schema and the invariants must hold. Lists every problem; exit 1 if any."""
+    from modelreg_cli.cli.render import checks
+
     if require_signed and base is None:
         from modelreg_cli.errors import UsageError
 
@@ -94,38 +92,14 @@ def check(
         print_json([problem.to_json() for problem in report.problems])
     else:
         for problem in report.problems:
-            typer.echo(problem_line(problem))
+            typer.echo(checks.problem_line(problem))
     if report.problems:
         count = len(report.problems)
         sys.stderr.write(f"error: {count} problem{'s' if count != 1 else ''} found: fix "
                          f"{'them' if count != 1 else 'it'} and run `modelreg check` again\n")
         raise typer.Exit(1)
     if not json:
-        typer.echo(summary(report))
-
-
-def problem_line(problem: Problem) -> str:
-    """'models/fraud/versions/4.yaml:7: immutable: ... (commit 1a2b3c4d by eve@example.com)'."""
-    where = problem.file or ""
-    if problem.file and problem.line is not None:
-        where += f":{problem.line}"
-    if not where:
-        return f"{problem.rule}: {problem.message}"  # a whole commit's: its message names it
-    text = f"{where}: {problem.rule}: {problem.message}"
-    if problem.commit is not None:
-        text += f" (commit {problem.commit[:8]} by {problem.author})"
-    elif problem.author is not None:
-        text += f" (staged, by {problem.author})"
-    return text
-
-
-def summary(report: CheckReport) -> str:
-    models = f"{report.models} model{'s' if report.models != 1 else ''}"
-    versions = f"{report.versions} version{'s' if report.versions != 1 else ''}"
-    text = f"OK: {models}, {versions} in {report.checked}"
-    if report.base is not None:
-        text += f"; {report.commits} commit{'s' if report.commits != 1 else ''} since {report.base}"
-    return text
+        typer.echo(checks.summary(report))
 
 
 def codeowners(

@@ -6,6 +6,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from modelreg_cli.cli.render.text import minute, number
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
@@ -33,16 +35,7 @@ def _aliases_text(aliases: dict[str, int]) -> str:
 
 
 def _metrics_text(metrics: dict[str, float]) -> str:
-    return ", ".join(f"{key}={_number(value)}" for key, value in sorted(metrics.items())) or "-"
-
-
-def _minute(timestamp: str) -> str:
-    """2026-10-20T15:30:00Z -> 2026-10-20 15:30 (UTC), short enough for a table."""
-    return timestamp[:16].replace("T", " ")
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+    return ", ".join(f"{key}={number(value)}" for key, value in sorted(metrics.items())) or "-"
 
 
 # On a narrow terminal these columns fold onto more lines; the short ones stay whole.
@@ -72,7 +65,7 @@ def models_table(models: Sequence[RegisteredModel], stages: Sequence[str]) -> No
     for model in models:
         latest = str(model.latest_version) if model.latest_version is not None else "-"
         cells = [_versions_text(model.stages.get(stage, [])) for stage in shown]
-        table.add_row(model.name, latest, *cells, _aliases_text(model.aliases), _minute(model.updated_at))
+        table.add_row(model.name, latest, *cells, _aliases_text(model.aliases), minute(model.updated_at))
     out.print(table)
 
 
@@ -122,7 +115,7 @@ def version_details(version: ModelVersion) -> None:
         _field(out, "Size", f"{size:,} bytes" if size is not None else "-")
     _field(out, "Run", version.run_id or "-")
     _field(out, "Description", version.description or "-")
-    _mapping(out, "Metrics", {k: _number(v) for k, v in version.metrics.items()})
+    _mapping(out, "Metrics", {k: number(v) for k, v in version.metrics.items()})
     _mapping(out, "Params", version.params)
     _mapping(out, "Tags", version.tags)
     lineage = version.lineage
@@ -204,12 +197,12 @@ def _compared_value(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, float):
-        return _number(value)
+        return number(value)
     return str(value)
 
 
 def _signed(delta: float) -> str:
-    return "±0" if delta == 0 else f"{'+' if delta > 0 else ''}{_number(delta)}"
+    return "±0" if delta == 0 else f"{'+' if delta > 0 else ''}{number(delta)}"
 
 
 # where a write went -------------------------------------------------------------------------
