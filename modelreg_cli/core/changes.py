@@ -243,20 +243,23 @@ def transition(
             f"pass --archive-existing to move it to {archived}"
         )
     check_transition(config, state, number, target, stamp.who, displaced, archived, held_before)
-    writes: dict[str, str] = {}
-    manifest.stage = target
-    manifest.updated_at = stamp.when
-    writes.update(_version_write(manifest))
-    for other in displaced:
-        holder = state.version(other)
-        holder.stage = archived
-        holder.updated_at = stamp.when
-        writes.update(_version_write(holder))
+    writes = _move(state, [number], target, stamp) | _move(state, displaced, archived, stamp)
     subject = f"transition {state.name} v{number}: {before} -> {target}"
     if displaced:
         subject += "; archive " + ", ".join(f"v{n}" for n in displaced)
     change = Change("transition", state.name, subject, writes=writes, version=number, message=message)
     return Transition(number, before, target, tuple(displaced)), change
+
+
+def _move(state: ModelState, numbers: Iterable[int], stage: str, stamp: Stamp) -> dict[str, str]:
+    """Put versions NUMBERS of STATE in STAGE; the files to write."""
+    writes: dict[str, str] = {}
+    for number in numbers:
+        manifest = state.version(number)
+        manifest.stage = stage
+        manifest.updated_at = stamp.when
+        writes.update(_version_write(manifest))
+    return writes
 
 
 def set_alias(state: ModelState, alias: str, number: int, stamp: Stamp, message: str | None = None, *,
@@ -473,16 +476,8 @@ def rollback_stage(
     archived = archive_stage(config) if displaced else ""
     check_transition(config, state, target, stage, stamp.who, displaced, archived, held_before,
                      what=f"rolling back {state.name} {stage} to v{target}")
-    writes: dict[str, str] = {}
-    if manifest.stage != stage:
-        manifest.stage = stage
-        manifest.updated_at = stamp.when
-        writes.update(_version_write(manifest))
-    for other in displaced:
-        holder = state.version(other)
-        holder.stage = archived
-        holder.updated_at = stamp.when
-        writes.update(_version_write(holder))
+    moved = [target] if manifest.stage != stage else []
+    writes = _move(state, moved, stage, stamp) | _move(state, displaced, archived, stamp)
     was = ", ".join(f"v{n}" for n in displaced) or "none"
     subject = f"rollback {state.name} {stage}: {was} -> v{target}"
     return _rollback_change(state, subject, writes, target, undone, message)

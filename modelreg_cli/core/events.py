@@ -41,8 +41,6 @@ EventType = Literal[
     "manifest_repaired",
 ]
 
-EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
-
 # Fields of a version that modelreg never changes: an edit to one is a hand edit a reviewer must see.
 IMMUTABLE_VERSION_FIELDS = IMMUTABLE_AFTER_REGISTRATION
 CONFIG_FIELDS = ("format_version", "stages", "exclusive_stages", "push", "policy")

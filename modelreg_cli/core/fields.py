@@ -99,8 +99,6 @@ VERSION_FIELDS: tuple[VersionField, ...] = (
     VersionField("updated_at", Role.UPDATED, compared=False),  # says when it was last touched, not what it is
 )
 
-BY_NAME: dict[str, VersionField] = {field.name: field for field in VERSION_FIELDS}
-
 IMMUTABLE_AFTER_REGISTRATION: tuple[str, ...] = tuple(
     field.name for field in VERSION_FIELDS if field.immutable and field.role is not Role.IDENTITY
 )

@@ -161,10 +161,6 @@ class RegistryStore:
                 return f" (did you mean {other!r}?)"
         return ""
 
-    def read_models(self) -> list[ModelState]:
-        """Every model, read through the manifest cache (see read_documents)."""
-        return [documents.state() for documents in self.read_documents()]
-
     def read_documents(self) -> list[ModelDocuments]:
         """Every model as validated document dicts: what search and list read. In a git repository
         they come from the cache of parsed manifests keyed by blob id (store/cache.py) for every

@@ -155,10 +155,6 @@ class RegistryHistory:
 
     # diff ---------------------------------------------------------------------
 
-    def changes(self, base: str, head: str | None) -> list[Event]:
-        """The events from commit BASE to commit HEAD, or to the working tree when HEAD is None."""
-        return self.compare(base, head).events
-
     def compare(self, base: str, head: str | None) -> Compared:
         """The events from BASE to HEAD (None: the working tree), with the part of each side that was read."""
         pathspec = self.prefix or "."
