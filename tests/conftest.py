@@ -6,6 +6,7 @@ pinned dates, so results never depend on the machine (CI may have no git identit
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from typer.testing import CliRunner
@@ -97,6 +99,18 @@ def cli(registry_path: Path) -> Runner:
         return Outcome(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+def needs(module: str) -> ModuleType:
+    """Import an optional library a test needs (an extra, a test server). Where it is missing the
+    test is skipped, except in CI ($CI set, as .ci/run does), where it fails: there the whole
+    suite must run."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} is not installed in CI: add it to the `ci` extra in pyproject.toml ({exc})")
+        pytest.skip(f"{module} is not installed (`make test` installs it)")
 
 
 def modelreg_executable() -> str:
