@@ -128,7 +128,7 @@ def plan_stages(index: int, target: bool) -> dict[int, str]:
 def build_registry(root: Path, size: int, env: dict[str, str]) -> None:
     """Write SIZE versions over SIZE/10 models as canonical YAML, then `git init` + one commit."""
     from modelreg_cli.core import layout
-    from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionManifest
+    from modelreg_cli.core.manifests import Lineage, ModelManifest, RegistryConfig, VersionManifest
     from modelreg_cli.core.serialize import dump_document
 
     rng = random.Random(size)
@@ -168,7 +168,7 @@ def build_registry(root: Path, size: int, env: dict[str, str]) -> None:
                 params={"lr": str(rng.choice([0.1, 0.01, 0.001])), "epochs": str(rng.randint(5, 50)),
                         "batch_size": str(rng.choice([32, 64, 128]))},
                 tags={"framework": "sklearn"} if v % 2 else {},
-                lineage={"code_commit": f"{rng.getrandbits(160):040x}", "datasets": [f"s3://bench-data/week-{v}"]},
+                lineage=Lineage(code_commit=f"{rng.getrandbits(160):040x}", datasets=[f"s3://bench-data/week-{v}"]),
                 created_at=stamp(v), created_by=IDENTITY[1], updated_at=stamp(v),
             )
             (versions_dir / f"{v}.yaml").write_text(dump_document(version), encoding="utf-8")

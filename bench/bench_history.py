@@ -54,7 +54,7 @@ def plan_commits(count: int) -> list[tuple[str, str, dict[str, str], list[str], 
     rng = random.Random(count)
     config = RegistryConfig()
     states: dict[str, ModelState] = {}
-    commits = []
+    commits: list[tuple[str, str, dict[str, str], list[str], str]] = []
     init = {layout.CONFIG_FILE: dump_document(config), f"{layout.MODELS_DIR}/.gitkeep": ""}
     commits.append((PEOPLE[0], format_timestamp(BASE_TIME), init, [], "init model registry\n"))
     # The target model gets a known start (two promotions, so rollback has history), then one commit in ten.

@@ -49,4 +49,4 @@ def test_registry_is_found_from_the_environment(registry_path: Path, monkeypatch
 def test_importing_the_package_is_light() -> None:
     assert set(modelreg_cli.__all__) >= {"Registry", "ModelVersion", "RegisteredModel", "ModelregError"}
     with pytest.raises(AttributeError):
-        modelreg_cli.Nope  # type: ignore[attr-defined]  # noqa: B018
+        modelreg_cli.Nope  # noqa: B018

@@ -108,7 +108,10 @@ def project(tmp_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch) -> Pro
     the strict policy. A clone with branch `promote-v2`: v2 promoted, @champion moved to it."""
     seed = tmp_path / "seed"
     assert cli("init", str(seed), registry=None).code == 0
-    ok_in = lambda *args: ok(cli, *args, "--registry", str(seed))  # noqa: E731
+
+    def ok_in(*args: str) -> str:
+        return ok(cli, *args, "--registry", str(seed))
+
     ok_in("create", "fraud", "--owner", EMAIL)
     ok_in("register", "fraud", "s3://m/1", "--metric", "auc=0.91", "--metric", "latency_ms=20", "--run-id", "r1",
           "--stage", "Production", "--alias", "champion")

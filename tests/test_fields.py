@@ -8,6 +8,7 @@ import json
 
 import pytest
 import typer.main
+from pydantic import BaseModel
 
 from modelreg_cli.cli.app import app
 from modelreg_cli.core import changes, fields
@@ -40,7 +41,7 @@ def test_every_field_of_the_manifest_is_classified_in_order() -> None:
 
 
 def test_nested_parts_are_the_fields_of_the_nested_documents() -> None:
-    nested = {"artifact": Artifact, "lineage": Lineage}
+    nested: dict[str, type[BaseModel]] = {"artifact": Artifact, "lineage": Lineage}
     for field in fields.VERSION_FIELDS:
         if field.parts:
             assert list(nested[field.name].model_fields) == list(field.parts), field.name

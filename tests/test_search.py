@@ -250,7 +250,8 @@ def test_nothing_found(fleet: Runner) -> None:
 
 def walk(cli: Runner, *args: str) -> list[list[tuple[str, int]]]:
     """Every page of a versions search, following the tokens."""
-    pages, token = [], None
+    pages: list[list[tuple[str, int]]] = []
+    token: str | None = None
     while True:
         extra = ["--page-token", token] if token else []
         data = search_json(cli, "--versions", *args, *extra)
