@@ -2,6 +2,9 @@
 # Build sample-registry/ with the real modelreg CLI, so its files are exactly in the canonical format.
 #
 #   scripts/make_sample_registry.sh OUTPUT_DIR      (e.g. sample-registry)
+#   scripts/make_sample_registry.sh --history OUTPUT_DIR
+#                                   a git repository with the whole history (one commit per command),
+#                                   for what shows history: `modelreg log`, the site's timelines
 #
 # Every command runs in a throwaway git repository as a pinned person at a pinned date (created_at
 # and created_by come from git's author ident), so the output is the same on every run and machine.
@@ -9,7 +12,9 @@
 # MODELREG=/path/to/modelreg) and git; reads no git config of the machine.
 set -euo pipefail
 
-out=${1:?usage: make_sample_registry.sh OUTPUT_DIR}
+history=0
+if [ "${1:-}" = --history ]; then history=1; shift; fi
+out=${1:?usage: make_sample_registry.sh [--history] OUTPUT_DIR}
 MODELREG=${MODELREG:-modelreg}
 command -v "$MODELREG" >/dev/null || { echo "modelreg is not on PATH: activate the venv (make demo sets it up)" >&2; exit 1; }
 mkdir -p "$out" && out=$(cd "$out" && pwd)
@@ -247,6 +252,13 @@ GIT_COMMITTER_NAME="Tom Lindqvist" GIT_COMMITTER_EMAIL=tom.lindqvist@example.com
   git -C "$reg" commit -q -m "Adopt a promotion policy" -- modelreg.yaml
 "$MODELREG" --registry "$reg" check >/dev/null  # the registry obeys its own schema and invariants
 
+if [ "$history" = 1 ]; then
+  [ -z "$(ls -A "$out")" ] || { echo "$out is not empty: --history clones the registry into a new folder" >&2; exit 1; }
+  git clone -q "$reg" "$out"
+  git -C "$out" remote remove origin
+  echo "Wrote the sample registry with its history ($(git -C "$out" rev-list --count HEAD) commits) to $out"
+  exit 0
+fi
 rm -rf "$out/models" "$out/modelreg.yaml"
 cp -R "$reg/modelreg.yaml" "$reg/models" "$out/"
 rm -f "$out/models/.gitkeep"  # made by init for an empty registry; models/ is not empty here

@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from modelreg_cli.cli import governance, history, labels, lifecycle, query, search, sharing
 from modelreg_cli.cli.boundary import DEBUG_ENV, error_boundary
 from modelreg_cli.cli.common import RegistryOption
+from modelreg_cli.cli.site import site_app
 
 
 class ModelregGroup(TyperGroup):
@@ -90,6 +91,7 @@ app.command()(history.rollback)
 app.command()(sharing.sync)
 app.command()(governance.check)
 app.command()(governance.codeowners)
+app.add_typer(site_app, name="site")
 
 
 def main() -> None:
