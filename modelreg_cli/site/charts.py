@@ -226,7 +226,9 @@ def time_ticks(first: datetime, last: datetime) -> list[tuple[datetime, str]]:
         return [(d, d.strftime("%b %d")) for d in found if first <= d <= last]
     if days <= 120:
         start = first.replace(hour=0, minute=0, second=0, microsecond=0)
-        start += timedelta(days=(7 - start.weekday()) % 7 or 7)  # the next Monday
+        start += timedelta(days=(7 - start.weekday()) % 7)  # the first Monday from FIRST on
+        if start < first:
+            start += timedelta(days=7)
         step = 7 * max(1, math.ceil(days / 7 / 7))
         found = [start + timedelta(days=step * n) for n in range(int(days // step) + 1)]
         return [(d, d.strftime("%b %d")) for d in found if first <= d <= last]
