@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CI_STAMP := $(VENV)/.installed-ci
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## timing figures (see bench/README.md)
 	$(BIN)/python bench/bench_core.py
+
+screenshots: $(STAMP)  ## the site's screenshots in docs/images/, from the browser tests (needs chromium)
+	MODELREG_SCREENSHOTS=$(CURDIR)/docs/images $(BIN)/python -m pytest -q -m slow tests/test_site_browser.py -k sample_site
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

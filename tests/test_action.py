@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-from test_ci_recipes import MARKDOWN, CI, Project, project, pull_request_checkout, tampered_branch  # noqa: F401
+from test_ci_recipes import CI, MARKDOWN, Project, make_project, pull_request_checkout, tampered_branch
 
+from conftest import Runner as CliRunner
 from conftest import git
 
 ACTION = Path(__file__).resolve().parent.parent / "action.yml"
@@ -108,6 +109,12 @@ class Runner:
 
 def _expand(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\$\{\{(.*?)\}\}", lambda match: values.get(match.group(1).strip(), ""), text)
+
+
+@pytest.fixture
+def project(tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """The registry of test_ci_recipes: main, and branch promote-v2 that promotes fraud v2."""
+    return make_project(tmp_path, cli, monkeypatch)
 
 
 def pr_event(number: str = "7") -> dict[str, str]:

@@ -104,6 +104,10 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch) -> Project:
+    return make_project(tmp_path, cli, monkeypatch)
+
+
+def make_project(tmp_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch) -> Project:
     """origin: fraud (owned by ada; v1 auc 0.91 in Production as @champion, v2 auc 0.93 in Staging) under
     the strict policy. A clone with branch `promote-v2`: v2 promoted, @champion moved to it."""
     seed = tmp_path / "seed"
@@ -186,7 +190,7 @@ From the merge base of origin/main and HEAD ({base}) to HEAD ({head}): 1 model c
 
 def test_the_page_has_the_recipes_the_tests_run() -> None:
     assert set(recipes()) == {".github/workflows/registry-pr.yml", ".github/workflows/registry-deploy.yml",
-                              ".gitlab-ci.yml"}
+                              ".github/workflows/registry-site.yml", ".gitlab-ci.yml"}
 
 
 def test_github_checks_and_comments_on_a_good_pull_request(project: Project, tmp_path: Path) -> None:
@@ -322,3 +326,38 @@ def test_gitlab_emits_the_promotions_of_a_merge_to_main(project: Project, tmp_pa
         "stage_changed", "alias_moved"]
     assert (work / "deploy.txt").read_text() == "models:/fraud/2 s3://m/2\n"
     assert ci.logged()[:1] == ["apt-get update -qq"]
+
+
+# --------------------------------------------------------------------------- the site on Pages
+
+
+def _site_commits(site: Path) -> set[str]:
+    return set(re.findall(r'href="([^"]+/commit/[0-9a-f]{40})"', (site / "activity.html").read_text()))
+
+
+def test_github_builds_the_site_for_pages(project: Project, tmp_path: Path) -> None:
+    work = tmp_path / "runner-site"
+    git(tmp_path, "clone", "-q", str(project.origin), str(work))
+    ci = CI(tmp_path)
+    job = recipes()[".github/workflows/registry-site.yml"]["jobs"]["build"]
+    assert [step.get("uses") for step in job["steps"] if "uses" in step][-1] == "actions/upload-pages-artifact@v3"
+    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/registry"}
+    install, site = ci.github_job(job, work, env, {})
+    assert (install.code, site.code, site.stderr) == (0, 0, "")
+    assert site.stdout.startswith(f"Built the site of 1 model and 2 versions (5 pages) in {work / '_site'}")
+    assert (work / "_site/models/fraud/versions/2.html").is_file()
+    head = git(work, "rev-parse", "HEAD").strip()
+    assert f"https://github.com/acme/registry/commit/{head}" in _site_commits(work / "_site")
+
+
+def test_gitlab_publishes_the_site_from_public(project: Project, tmp_path: Path) -> None:
+    work = tmp_path / "gitlab-site"
+    git(tmp_path, "clone", "-q", str(project.origin), str(work))
+    ci = CI(tmp_path)
+    recipe = recipes()[".gitlab-ci.yml"]
+    assert recipe["pages"]["artifacts"] == {"paths": ["public"]}
+    ran = ci.gitlab_job(recipe, "pages", work, {"CI_PROJECT_URL": "https://gitlab.example.com/acme/registry"})
+    assert (ran.code, ran.stderr) == (0, "")
+    assert (work / "public/index.html").is_file()
+    head = git(work, "rev-parse", "HEAD").strip()
+    assert f"https://gitlab.example.com/acme/registry/-/commit/{head}" in _site_commits(work / "public")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from modelreg_cli.service import Registry
+
 from conftest import SAMPLE_REGISTRY, Outcome, git, subjects
 
 Shell = Callable[..., Outcome]
@@ -98,7 +100,8 @@ def test_the_demo_script_runs_to_the_end(tmp_path: Path) -> None:
     assert "(exit code 1)" in proc.stdout  # the refused promotion is shown, and the demo goes on
 
 
-MODULES_NOT_FOR_HELP = ("pydantic", "yaml", "git", "gitdb", "modelreg_cli.service", "modelreg_cli.store")
+MODULES_NOT_FOR_HELP = ("pydantic", "yaml", "git", "gitdb", "modelreg_cli.service", "modelreg_cli.store", "jinja2",
+                        "modelreg_cli.site")
 
 
 def _imported_after(args: list[str], cwd: Path) -> set[str]:
@@ -125,4 +128,11 @@ def test_read_only_commands_do_not_load_git(registry_path: Path) -> None:
     git(registry_path, "status")  # the registry is a repository, yet reading it needs no git library
     loaded = _imported_after(["--registry", str(registry_path), "list"], registry_path)
     assert "modelreg_cli.service" in loaded
-    assert not {"git", "gitdb"} & loaded
+    assert not {"git", "gitdb", "jinja2"} & loaded
+
+
+def test_plain_commands_do_not_load_the_site_renderer(registry_path: Path) -> None:
+    Registry(registry_path).register("m", "s3://m/1")
+    for args in (["list"], ["resolve", "models:/m/1"], ["site", "--help"], ["site", "build", "--help"]):
+        loaded = _imported_after(["--registry", str(registry_path), *args], registry_path)
+        assert not {"jinja2", "markupsafe", "modelreg_cli.site.build"} & loaded, args

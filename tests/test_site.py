@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from conftest import Outcome, Runner, git, modelreg_executable, set_date, set_identity, snapshot
 from modelreg_cli.service import Registry
+
+from conftest import Outcome, Runner, git, modelreg_executable, set_date, set_identity, snapshot
 
 HOSTILE = '<script>alert("owned")</script>'
 HOSTILE_TAG = '"><img src=x onerror=alert(1)>'

@@ -222,20 +222,20 @@ def time_ticks(first: datetime, last: datetime) -> list[tuple[datetime, str]]:
     if days <= 10:
         start = first.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
         step = max(1, math.ceil(days / 6))
-        found = [start + timedelta(days=step * n) for n in range(int(days // step) + 1)]
-        return [(d, d.strftime("%b %d")) for d in found if first <= d <= last]
+        days_at = [start + timedelta(days=step * n) for n in range(int(days // step) + 1)]
+        return [(d, d.strftime("%b %d")) for d in days_at if first <= d <= last]
     if days <= 120:
         start = first.replace(hour=0, minute=0, second=0, microsecond=0)
         start += timedelta(days=(7 - start.weekday()) % 7)  # the first Monday from FIRST on
         if start < first:
             start += timedelta(days=7)
         step = 7 * max(1, math.ceil(days / 7 / 7))
-        found = [start + timedelta(days=step * n) for n in range(int(days // step) + 1)]
-        return [(d, d.strftime("%b %d")) for d in found if first <= d <= last]
+        mondays = [start + timedelta(days=step * n) for n in range(int(days // step) + 1)]
+        return [(d, d.strftime("%b %d")) for d in mondays if first <= d <= last]
     months = max(1, math.ceil(days / 30 / 7))
     if days > 365 * 4:
         months = 12 * max(1, math.ceil(days / 365 / 7))
-    found = []
+    found: list[tuple[datetime, str]] = []
     year, month = first.year, first.month + 1
     while True:
         year, month = year + (month - 1) // 12, (month - 1) % 12 + 1

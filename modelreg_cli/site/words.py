@@ -4,6 +4,7 @@ phrase as links, so a phrase names only what changed."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from modelreg_cli.core.events import Event
@@ -12,7 +13,7 @@ from modelreg_cli.core.events import Event
 def change(event: Event) -> str:
     """'Staging → Production', '@champion: v2 → v4', 'tag team=risk', 'registered in None'."""
     kind, before, after, key = event.type, event.before, event.after, event.key
-    phrases = {
+    phrases: dict[str, Callable[[], str]] = {
         "config_changed": lambda: (f"registry config {key}: {_value(before)} → {_value(after)}" if key else
                                    "registry config created" if after is not None else "registry config removed"),
         "model_created": lambda: "model created",
