@@ -106,5 +106,9 @@ run modelreg diff HEAD~2 HEAD --format markdown
 say "The check CI runs on every pull request: schema, invariants, and each change against the policy:"
 run modelreg check --base HEAD~4
 
-say "Done. Explore the demo registry (it is yours to change or delete):"
+say "The registry as a static web site (history, charts, who held each stage when), no server needed:"
+run modelreg site build -o "$demo/site" --title "Demo model registry"
+
+say "Done. Explore the demo registry (it is yours to change or delete), and open its site in a browser:"
 printf '  cd %s && modelreg list && git log --stat\n' "$registry"
+printf '  %s/site/index.html   (or: modelreg site serve)\n' "$demo"

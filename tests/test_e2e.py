@@ -98,6 +98,9 @@ def test_the_demo_script_runs_to_the_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "$ modelreg list" in proc.stdout
     assert "(exit code 1)" in proc.stdout  # the refused promotion is shown, and the demo goes on
+    sites = list(tmp_path.glob("modelreg-demo.*/site/index.html"))
+    assert len(sites) == 1 and f"{sites[0]}   (or: modelreg site serve)" in proc.stdout
+    assert "Built the site of 4 models and 17 versions (23 pages)" in proc.stdout
 
 
 MODULES_NOT_FOR_HELP = ("pydantic", "yaml", "git", "gitdb", "modelreg_cli.service", "modelreg_cli.store", "jinja2",

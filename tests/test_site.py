@@ -240,7 +240,7 @@ def test_version_page_has_manifest_lineage_artifact_and_history(story: Story, cl
         "2026-06-05 09:00 UTC ada@example.com registered in Staging Merchant features {c} "
         "2026-06-06 09:00 UTC tom@example.com Staging → Production Shadow run passed {c} "
         "2026-06-07 09:00 UTC tom@example.com @champion: v1 → v2 {c}").split()
-    manifest = (Registry(story.root).root / "models/fraud/versions/2.yaml").read_text()
+    manifest = cli("resolve", "models:/fraud/2", "--json").stdout.rstrip("\n")  # the whole manifest, and its aliases
     assert f'<pre class="manifest"><code>{escape(manifest)}</code></pre>' in (out / "models/fraud/versions/2.html").read_text()
     v3 = out / "models/fraud/versions/3.html"
     parents = re.findall(r'<li><a href="([^"]+)"><code>(models:/[^<]+)</code></a></li>', v3.read_text())
@@ -264,6 +264,18 @@ def test_at_builds_the_registry_as_it_was(story: Story, cli: Runner, tmp_path: P
 def test_the_same_registry_gives_the_same_bytes(story: Story, cli: Runner, tmp_path: Path) -> None:
     assert build(cli, tmp_path / "one").code == 0
     assert build(cli, tmp_path / "two").code == 0
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_rendering_in_forked_workers_gives_the_same_bytes(story: Story, cli: Runner, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelreg_cli.site import build as site_build
+
+    assert build(cli, tmp_path / "one").code == 0
+    monkeypatch.setattr(site_build, "PARALLEL_FROM", 1)  # what a registry of thousands of versions does
+    monkeypatch.setattr(site_build.os, "cpu_count", lambda: 2)
+    result = build(cli, tmp_path / "two")
+    assert result.stdout.startswith("Built the site of 3 models and 6 versions (11 pages)")
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
 
 

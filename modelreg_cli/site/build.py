@@ -162,6 +162,16 @@ class Links:
         return number in self._map.versions.get(name, ())
 
 
+class PageLinks:
+    """The Links of the page being rendered, for the templates' macros (pages render one at a time)."""
+
+    def __init__(self, page: Links) -> None:
+        self.page = page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.page, name)
+
+
 @dataclass(frozen=True)
 class Sitemap:
     versions: dict[str, set[int]]
@@ -194,12 +204,14 @@ def stage_class(config_stages: list[str], exclusive: list[str]) -> Any:
     return css
 
 
+PARALLEL_FROM = 2000
+"""Sites with at least this many versions render their model pages in several processes (fork)."""
+
+
 def render_site(gathered: RegistryContent, out: Path, *, title: str, commit_url: str | None, at: str | None) -> int:
     """Every page and the static files into OUT (an empty folder); returns how many pages."""
     from modelreg_cli.version import __version__
 
-    env = environment()
-    env.filters["stage_class"] = stage_class(gathered.config.stages, gathered.config.exclusive_stages)
     chunks = [gathered.entries[i:i + COMMITS_PER_PAGE] for i in range(0, len(gathered.entries), COMMITS_PER_PAGE)] or [[]]
     sitemap = Sitemap(
         versions={m.name: {v.version for v in m.versions} for m in gathered.models},
@@ -207,37 +219,91 @@ def render_site(gathered: RegistryContent, out: Path, *, title: str, commit_url:
         commit_url=commit_url,
     )
     common = {"title": title, "version": __version__, "content": gathered, "state": _state(gathered, at)}
-    pages = 0
-
-    def write(relative: str, template: str, depth: int, **context: Any) -> None:
-        nonlocal pages
-        path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        html = env.get_template(template).render(**common, links=Links(depth, sitemap), **context)
-        path.write_text(html, encoding="utf-8", newline="\n")
-        pages += 1
-
-    write("index.html", "index.html", 0, section="models", rows=list(_index_rows(gathered)))
+    pages = PageWriter(out, gathered, sitemap, common)
+    pages.write("index.html", "index.html", 0, section="models", rows=list(_index_rows(gathered)))
     for page, chunk in enumerate(chunks, 1):
-        write(activity_file(page), "activity.html", 0, section="activity", entries=chunk, page=page,
-              pages=len(chunks), total=len(gathered.entries), event_limit=EVENTS_PER_COMMIT)
-    stage_order = {stage: index for index, stage in enumerate(gathered.config.stages)}
-    for model in gathered.models:
-        folder = f"models/{model.name}"
-        write(f"{folder}/index.html", "model.html", 2, section="models", m=model, **_model_context(gathered, model),
-              stage_order=stage_order)
-        numbers = [v.version for v in model.versions]
-        for index, version in enumerate(model.versions):
-            write(f"{folder}/versions/{version.version}.html", "version.html", 3, section="models", m=model, v=version,
-                  previous=numbers[index - 1] if index > 0 else None,
-                  next=numbers[index + 1] if index + 1 < len(numbers) else None,
-                  parents=list(_parents(version, Links(3, sitemap))), history=model.by_version.get(version.version, []),
-                  manifest=_manifest(version))
+        pages.write(activity_file(page), "activity.html", 0, section="activity", entries=chunk, page=page,
+                    pages=len(chunks), total=len(gathered.entries), event_limit=EVENTS_PER_COMMIT)
+    count = pages.count + _model_pages(pages, gathered)
     (out / "static").mkdir()
     for asset in sorted(STATIC.iterdir()):
         if asset.is_file():
             shutil.copyfile(asset, out / "static" / asset.name)
-    return pages
+    return count
+
+
+class PageWriter:
+    """Renders templates into files under OUT; `count` says how many it wrote."""
+
+    def __init__(self, out: Path, gathered: RegistryContent, sitemap: Sitemap, common: dict[str, Any]) -> None:
+        self.out, self.gathered, self.common = out, gathered, common
+        self.env = environment()
+        self.env.filters["stage_class"] = stage_class(gathered.config.stages, gathered.config.exclusive_stages)
+        self.links = {depth: Links(depth, sitemap) for depth in (0, 2, 3)}
+        self._here = PageLinks(self.links[0])
+        self.env.globals["links"] = self._here  # the macros' view of the page being rendered (imported once)
+        self.count = 0
+
+    def write(self, relative: str, template: str, depth: int, **context: Any) -> None:
+        path = self.out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._here.page = self.links[depth]
+        html = self.env.get_template(template).render(**self.common, **context)
+        path.write_text(html, encoding="utf-8", newline="\n")
+        self.count += 1
+
+    def model(self, model: ModelContent) -> None:
+        """The model's page and its versions' pages."""
+        gathered = self.gathered
+        folder = f"models/{model.name}"
+        stage_order = {stage: index for index, stage in enumerate(gathered.config.stages)}
+        self.write(f"{folder}/index.html", "model.html", 2, section="models", m=model,
+                   stage_order=stage_order, **_model_context(gathered, model))
+        numbers = [v.version for v in model.versions]
+        for index, version in enumerate(model.versions):
+            self.write(f"{folder}/versions/{version.version}.html", "version.html", 3, section="models", m=model,
+                       v=version, previous=numbers[index - 1] if index > 0 else None,
+                       next=numbers[index + 1] if index + 1 < len(numbers) else None,
+                       parents=list(_parents(version, self.links[3])),
+                       history=model.by_version.get(version.version, []), manifest=_manifest(version))
+
+
+_FORKED: PageWriter | None = None
+"""The writer a forked worker inherits from its parent."""
+
+
+def _model_pages(pages: PageWriter, gathered: RegistryContent) -> int:
+    """Every model's pages: in this process, or split over forked workers for a big registry (each page
+    is its own file, so the result is the same bytes either way)."""
+    import multiprocessing
+
+    workers = min(os.cpu_count() or 1, 8)
+    if gathered.version_count < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        before = pages.count
+        for model in gathered.models:
+            pages.model(model)
+        return pages.count - before
+    global _FORKED
+    from concurrent.futures import ProcessPoolExecutor
+
+    for model in gathered.models:  # folders first: workers then never race to make the same one
+        (pages.out / "models" / model.name / "versions").mkdir(parents=True, exist_ok=True)
+    _FORKED = pages
+    try:
+        shares = [list(range(start, len(gathered.models), workers)) for start in range(workers)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return sum(pool.map(_render_share, shares))
+    finally:
+        _FORKED = None
+
+
+def _render_share(indexes: list[int]) -> int:
+    pages = _FORKED
+    assert pages is not None, "only a forked worker renders a share"
+    pages.count = 0
+    for index in indexes:
+        pages.model(pages.gathered.models[index])
+    return pages.count
 
 
 def _state(gathered: RegistryContent, at: str | None) -> str:
@@ -311,6 +377,7 @@ def _parents(version: ModelVersion, links: Links) -> Iterator[tuple[str, str | N
 
 
 def _manifest(version: ModelVersion) -> str:
-    from modelreg_cli.core.serialize import dump_document
+    """The manifest as `modelreg resolve URI --json` prints it (JSON is fast to write: 10,000 pages)."""
+    import json
 
-    return dump_document(version, exclude={"aliases"})
+    return json.dumps(version.model_dump(mode="json"), indent=2, ensure_ascii=False)

@@ -77,22 +77,31 @@ class RegistryContent:
 
 
 def gather(registry: Registry) -> RegistryContent:
-    """Every model with its versions, and the whole history, split by model."""
+    """Every model with its versions (lowest first), and the whole history, split by model."""
     config = registry.config
     entries = registry.history()
     by_model = events_by_model(entries)
+    summaries = registry.list_models()
+    # One search for every version reads the registry once (through the manifest cache), where a
+    # get_model per model would parse each model's files again.
+    everything = max(1, sum(model.last_version for model in summaries))
+    versions: dict[str, list[ModelVersion]] = {}
+    for version in registry.search_versions(max_results=everything, order_by=["name", "version_number"]).items:
+        versions.setdefault(version.name, []).append(version)
     models = []
-    for summary in registry.list_models():
-        model = registry.get_model(summary.name)
+    for model in sorted(summaries, key=lambda m: m.name):
+        aliases: dict[int, list[str]] = {}
+        for alias, number in model.aliases.items():
+            aliases.setdefault(number, []).append(alias)
+        mine = [v.model_copy(update={"aliases": sorted(aliases.get(v.version, []))}) for v in versions.get(model.name, [])]
         happenings = by_model.get(model.name, [])
         models.append(ModelContent(
-            model=model,
-            versions=sorted(model.versions or [], key=lambda v: v.version),
+            model=model.model_copy(update={"versions": mine}),
+            versions=mine,
             happenings=happenings,
             timeline=model_timeline(happenings, config.initial_stage),
             by_version=version_happenings(happenings),
         ))
-    models.sort(key=lambda m: m.name)
     return RegistryContent(config, models, entries)
 
 
