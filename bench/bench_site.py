@@ -5,8 +5,9 @@
 
 Registries are built by bench_core.build_registry (N versions over N/10 models, canonical YAML, one
 commit). Each build runs as a fresh process (wall clock, best of --repeat) into a folder that holds
-the previous build, so it is replaced as in CI. Besides the time, the table shows the pages written,
-the time per page and the size of the site. See bench/README.md.
+the previous build, so it is replaced as in CI. Below the build time, the same build in this process
+split into reading the history (`Registry.history()`), reading the models and rendering the pages;
+then the pages written, the time per page and the size of the site. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -36,8 +37,26 @@ def measure(modelreg: str, root: Path, out: Path, repeat: int, env: dict[str, st
                for _ in range(repeat))
     files = [path for path in out.rglob("*") if path.is_file()]
     pages = sum(1 for path in files if path.suffix == ".html")
-    return {"build (s)": best / 1000, "pages": pages, "ms per page": best / pages,
-            "site (MB)": sum(path.stat().st_size for path in files) / 1e6}
+    return {"build (s)": best / 1000, **split(root, out.parent / f"{out.name}-split"), "pages": pages,
+            "ms per page": best / pages, "site (MB)": sum(path.stat().st_size for path in files) / 1e6}
+
+
+def split(root: Path, out: Path) -> dict[str, float]:
+    """Where a build's time goes, in this process: reading history, reading the models, rendering."""
+    from modelreg_cli.service import Registry
+    from modelreg_cli.site import build, content
+
+    registry = Registry(root)
+    start = time.perf_counter()
+    registry.history()
+    history = time.perf_counter()
+    gathered = content.gather(registry)  # reads history again, then the models (through the manifest cache)
+    gather = time.perf_counter()
+    out.mkdir()
+    build.render_site(gathered, out, title="bench", commit_url=None, at=None)
+    done = time.perf_counter()
+    return {"  history() (s)": history - start, "  models (s)": max(0.0, (gather - history) - (history - start)),
+            "  render (s)": done - gather}
 
 
 def main() -> None:
@@ -67,7 +86,8 @@ def main() -> None:
             print(f"kept the registries and sites in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    formats = {"build (s)": "{:.1f}", "pages": "{:,.0f}", "ms per page": "{:.2f}", "site (MB)": "{:.1f}"}
+    formats = {"build (s)": "{:.1f}", "  history() (s)": "{:.1f}", "  models (s)": "{:.1f}", "  render (s)": "{:.1f}",
+               "pages": "{:,.0f}", "ms per page": "{:.2f}", "site (MB)": "{:.1f}"}
     rows = [[row] + [formats[row].format(table[size][row]) for size in sizes] for row in formats]
     print_aligned(f"columns = versions in the registry ({VERSIONS_PER_MODEL} per model); fresh process, best of "
                   f"{args.repeat}", ["modelreg site build"] + [f"{size:,}" for size in sizes], rows)
