@@ -34,7 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP)  ## timing figures (see bench/README.md)
 	$(BIN)/python bench/bench_core.py
 
-screenshots: $(STAMP)  ## the site's screenshots in docs/images/, from the browser tests (needs chromium)
+screenshots: $(CI_STAMP)  ## the site's screenshots in docs/images/, from the browser tests (needs chromium)
 	MODELREG_SCREENSHOTS=$(CURDIR)/docs/images $(BIN)/python -m pytest -q -m slow tests/test_site_browser.py -k sample_site
 
 clean:
