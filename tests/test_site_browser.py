@@ -227,9 +227,9 @@ def test_every_page_of_the_sample_site_loads_cleanly_and_screenshots_are_saved(t
         shots.append(Path(SCREENSHOTS))
     for folder in shots:
         folder.mkdir(parents=True, exist_ok=True)
-    for name, page, clip in (("site-index.png", "index.html", None),
-                             ("site-model.png", "models/fraud-detector/index.html", 2000)):
-        tab.open(sample_site / page)
+    for name, shown, clip in (("site-index.png", "index.html", None),
+                              ("site-model.png", "models/fraud-detector/index.html", 2000)):
+        tab.open(sample_site / shown)
         image = _screenshot(tab.page, clip)
         for folder in shots:
             (folder / name).write_bytes(image)
