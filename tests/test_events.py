@@ -227,21 +227,24 @@ def promotion(old: int, new: int) -> list[Event]:
             Event("stage_changed", "fraud", new, before="None", after="Production")]
 
 
+RESTING = {"None", "Archived"}
+
+
 def test_rollback_target_is_the_last_earlier_holder_that_still_exists() -> None:
     now = model("fraud", version("fraud", 1, "Archived"), version("fraud", 3, "Production"), last_version=3)
     history = [entry("c3", *promotion(2, 3)), entry("c2", *promotion(1, 2)),
                entry("c1", Event("stage_changed", "fraud", 1, before="None", after="Production"))]
-    found = find_rollback_target(history, now, stage="Production")
+    found = find_rollback_target(history, now, stage="Production", resting=RESTING)
     assert (found.version, found.undone, found.deleted) == (1, commit("c3"), [2])
-    assert find_rollback_target(history[2:], now, stage="Production").version is None
-    assert find_rollback_target(history, now, stage="Production", to=3).version == 3
+    assert find_rollback_target(history[2:], now, stage="Production", resting=RESTING).version is None
+    assert find_rollback_target(history, now, stage="Production", to=3, resting=RESTING).version == 3
 
 
 def test_rollback_target_of_an_alias() -> None:
     now = model("fraud", version("fraud", 1), version("fraud", 2), aliases={"champion": 2})
     history = [entry("c2", Event("alias_moved", "fraud", 2, key="champion", before=1, after=2)),
                entry("c1", Event("alias_set", "fraud", 1, key="champion", after=1))]
-    found = find_rollback_target(history, now, alias="champion")
+    found = find_rollback_target(history, now, alias="champion", resting=RESTING)
     assert (found.version, found.undone) == (1, commit("c2"))
-    nothing = find_rollback_target(history[1:], now, alias="champion")
+    nothing = find_rollback_target(history[1:], now, alias="champion", resting=RESTING)
     assert (nothing.version, nothing.undone) == (None, commit("c1"))

@@ -338,7 +338,8 @@ def promoted_twice(governed: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch)
 
 def test_rollback_gives_a_stage_back_despite_transitions_and_not_worse(promoted_twice: Path, cli: Runner) -> None:
     # Archived may move nowhere and v1 is worse than v2, but v1 held Production before.
-    assert ok(cli, "rollback", "fraud", "--stage", "Production") == "rollback fraud Production: v2 -> v1\n"
+    assert ok(cli, "rollback", "fraud", "--stage", "Production") == (
+        "rollback fraud Production: v2 -> v1\nfraud version 1: Archived -> Production\nfraud version 2: Production -> Archived\n")
     assert ok(cli, "rollback", "fraud", "--alias", "champion") == "rollback fraud@champion: v2 -> v1\n"
     assert stages(cli) == {1: "Production", 2: "Archived", 3: "None"}
 

@@ -41,7 +41,9 @@ def promoted(registry_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch) 
 
 def test_rollback_a_stage(registry_path: Path, cli: Runner, promoted: dict[str, str]) -> None:
     result = cli("rollback", "fraud", "--stage", "production", "-m", "v3 drifts on weekend traffic")
-    assert (result.code, result.stdout, result.stderr) == (0, "rollback fraud Production: v3 -> v2\n", "")
+    assert (result.code, result.stdout, result.stderr) == (0, "rollback fraud Production: v3 -> v2\n"
+                                                              "fraud version 2: Archived -> Production\n"
+                                                              "fraud version 3: Production -> Archived\n", "")
     assert stages(cli) == {1: "Archived", 2: "Production", 3: "Archived"}
     assert ok(cli, "resolve", "models:/fraud/Production") == "s3://fraud/2\n"
     assert git(registry_path, "log", "-1", "--format=%B") == f"""\
@@ -73,12 +75,14 @@ Modelreg-Undoes: {promoted['v3']}
 
 def test_rolling_back_a_rollback_undoes_it(cli: Runner, promoted: dict[str, str]) -> None:
     ok(cli, "rollback", "fraud", "--stage", "Production")
-    assert ok(cli, "rollback", "fraud", "--stage", "Production") == "rollback fraud Production: v2 -> v3\n"
+    assert ok(cli, "rollback", "fraud", "--stage", "Production").splitlines()[0] == "rollback fraud Production: v2 -> v3"
     assert stages(cli) == {1: "Archived", 2: "Archived", 3: "Production"}
 
 
 def test_rollback_to_a_chosen_version(cli: Runner, promoted: dict[str, str]) -> None:
-    assert ok(cli, "rollback", "fraud", "--stage", "Production", "--to", "1") == "rollback fraud Production: v3 -> v1\n"
+    assert ok(cli, "rollback", "fraud", "--stage", "Production", "--to", "1") == (
+        "rollback fraud Production: v3 -> v1\nfraud version 1: Archived -> Production\n"
+        "fraud version 3: Production -> Archived\n")
     assert stages(cli) == {1: "Production", 2: "Archived", 3: "Archived"}
 
 
@@ -86,20 +90,94 @@ def test_rollback_skips_an_earlier_holder_that_was_deleted(
     registry_path: Path, cli: Runner, promoted: dict[str, str]
 ) -> None:
     ok(cli, "delete", "fraud", "--version", "2", "--yes")
-    assert ok(cli, "rollback", "fraud", "--stage", "Production") == "rollback fraud Production: v3 -> v1\n"
+    assert ok(cli, "rollback", "fraud", "--stage", "Production").splitlines()[0] == "rollback fraud Production: v3 -> v1"
 
 
 def test_a_stage_left_empty_goes_back_to_its_last_holder(cli: Runner, promoted: dict[str, str]) -> None:
-    ok(cli, "transition", "fraud", "3", "Staging")
-    assert ok(cli, "rollback", "fraud", "--stage", "Production") == "rollback fraud Production: none -> v3\n"
+    ok(cli, "transition", "fraud", "3", "Archived")
+    assert ok(cli, "rollback", "fraud", "--stage", "Production") == (
+        "rollback fraud Production: none -> v3\nfraud version 3: Archived -> Production\n")
     assert stages(cli) == {1: "Archived", 2: "Archived", 3: "Production"}
+
+
+def test_a_last_holder_that_moved_to_another_stage_keeps_it(cli: Runner, promoted: dict[str, str]) -> None:
+    ok(cli, "transition", "fraud", "3", "Staging")
+    assert ok(cli, "rollback", "fraud", "--stage", "Production") == (
+        "rollback fraud Production: none -> v2\nfraud version 2: Archived -> Production\n")
+    assert stages(cli) == {1: "Archived", 2: "Production", 3: "Staging"}
+
+
+def test_rolling_back_staging_never_takes_production_away(
+    registry_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The usual path: each version is staged, then promoted; rolling back Staging must leave the
+    live version where it is."""
+    for number in (1, 2, 3):
+        set_date(monkeypatch, f"2026-10-0{number + 1}T09:00:00Z")
+        ok(cli, "register", "fraud", f"s3://fraud/{number}", "--stage", "Staging")
+        if number < 3:
+            ok(cli, "transition", "fraud", str(number), "Production", "--archive-existing")
+    assert stages(cli) == {1: "Archived", 2: "Production", 3: "Staging"}
+    assert ok(cli, "rollback", "fraud", "--stage", "Staging") == (
+        "rollback fraud Staging: v3 -> v1\nfraud version 1: Archived -> Staging\n"
+        "fraud version 3: Staging -> Archived\n")
+    assert stages(cli) == {1: "Staging", 2: "Production", 3: "Archived"}
+
+
+STRICT_POLICY = f"""policy:
+  transitions:
+    None: [Staging, Archived]
+    Staging: [Production, Archived, None]
+    Production: [Archived]
+    Archived: []
+  gates:
+    Production:
+      approvers: [{EMAIL}]
+"""
+
+
+def test_rolling_back_staging_under_a_strict_policy_leaves_production_alone(
+    registry_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = registry_path / "modelreg.yaml"
+    config.write_text(config.read_text() + STRICT_POLICY)
+    git(registry_path, "commit", "-qam", "a strict policy")
+    for number in (1, 2, 3, 4):
+        set_date(monkeypatch, f"2026-10-0{number + 1}T09:00:00Z")
+        ok(cli, "register", "fraud", f"s3://fraud/{number}", "--stage", "Staging")
+        if number < 4:
+            ok(cli, "transition", "fraud", str(number), "Production", "--archive-existing")
+    before = stages(cli)
+    assert before == {1: "Archived", 2: "Archived", 3: "Production", 4: "Staging"}
+    assert ok(cli, "rollback", "fraud", "--stage", "Staging") == (
+        "rollback fraud Staging: v4 -> v2\nfraud version 2: Archived -> Staging\n"
+        "fraud version 4: Staging -> Archived\n")
+    assert stages(cli) == {1: "Archived", 2: "Staging", 3: "Production", 4: "Archived"}
+    assert ok(cli, "resolve", "models:/fraud/Production") == "s3://fraud/3\n"
+
+
+def test_a_rollback_target_holding_another_stage_is_refused(cli: Runner, promoted: dict[str, str]) -> None:
+    ok(cli, "register", "fraud", "s3://fraud/4", "--stage", "Staging")
+    result = cli("rollback", "fraud", "--stage", "Staging", "--to", "3")
+    assert (result.code, result.stderr) == (1, "error: version 3 of 'fraud' holds Production: rolling Staging back to "
+                                               "it would take it out of Production; choose another version with --to\n")
+    assert stages(cli) == {1: "Archived", 2: "Archived", 3: "Production", 4: "Staging"}
+
+
+def test_when_every_earlier_holder_moved_on_nothing_moves(cli: Runner) -> None:
+    ok(cli, "register", "fraud", "s3://fraud/1", "--stage", "Staging")
+    ok(cli, "transition", "fraud", "1", "Production")
+    result = cli("rollback", "fraud", "--stage", "Staging")
+    assert (result.code, result.stderr) == (1, "error: nothing to roll back to: the earlier holders of fraud Staging "
+                                               "moved on (v1 holds Production now), and rolling back must not take "
+                                               "that away; pass --to VERSION to choose a version\n")
 
 
 def test_a_non_exclusive_stage_is_left_to_the_target_alone(cli: Runner, promoted: dict[str, str]) -> None:
     ok(cli, "transition", "fraud", "1", "Staging")
     ok(cli, "transition", "fraud", "2", "Staging")
     ok(cli, "transition", "fraud", "1", "Archived")  # v1 left Staging last
-    assert ok(cli, "rollback", "fraud", "--stage", "Staging") == "rollback fraud Staging: v2 -> v1\n"
+    assert ok(cli, "rollback", "fraud", "--stage", "Staging").splitlines()[0] == "rollback fraud Staging: v2 -> v1"
     assert ok(cli, "resolve", "models:/fraud/Staging") == "s3://fraud/1\n"
 
 
@@ -129,7 +207,7 @@ def test_rollback_of_a_promotion_made_by_hand(
         path.write_text(path.read_text().replace(f"stage: {old}", f"stage: {new}"))
     git(registry_path, "commit", "-q", "-am", "Hotfix: v1 back to Production")
     hand = head(registry_path)
-    assert ok(cli, "rollback", "fraud", "--stage", "Production") == "rollback fraud Production: v1 -> v3\n"
+    assert ok(cli, "rollback", "fraud", "--stage", "Production").splitlines()[0] == "rollback fraud Production: v1 -> v3"
     assert f"Undoes {hand} (Hotfix: v1 back to Production)." in git(registry_path, "log", "-1", "--format=%B")
 
 
@@ -198,5 +276,6 @@ def test_rollback_as_a_real_process(registry_path: Path, sh: Runner, promoted: d
     assert result.code == 0, result.stderr
     import json
 
-    assert json.loads(result.stdout) == {"commit": head(registry_path), "subject": "rollback fraud@champion: v3 -> v1"}
+    assert json.loads(result.stdout) == {"commit": head(registry_path), "subject": "rollback fraud@champion: v3 -> v1",
+                                         "moved": []}
     assert subjects(registry_path)[0] == "rollback fraud@champion: v3 -> v1"

@@ -117,6 +117,8 @@ def rollback(
     with writing(ctx, registry, push, branch) as writer:
         result = writer.rollback(name, stage=stage, alias=alias, to=target, message=message)
         if json:
-            print_json({"commit": result.commit, "subject": result.subject})
+            print_json(result.to_json())
         else:
             typer.echo(result.subject)
+            for move in result.moved:
+                typer.echo(f"{name} version {move.version}: {move.before} -> {move.after}")

@@ -7,7 +7,7 @@ Nothing here touches the disk or git, so every rule is testable on plain data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from modelreg_cli.core import fields, layout
@@ -399,6 +399,15 @@ def rename(
 
 
 @dataclass(frozen=True)
+class StageMove:
+    """One version moved from one stage to another by a change."""
+
+    version: int
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class Undone:
     """The commit a rollback undoes: the last change of the stage or alias."""
 
@@ -413,7 +422,7 @@ def check_rollback(config: RegistryConfig, state: ModelState, stage: str | None,
         raise UsageError("give exactly one of --stage STAGE or --alias ALIAS: what to roll back")
     if stage is not None:
         canonical = canonical_stage(stage, config.stages)
-        if canonical == config.initial_stage or canonical.lower() == "archived":
+        if canonical in config.resting_stages:
             raise InvalidInputError(
                 f"{canonical} is where versions start or end, not a stage to roll back: roll back the stage a "
                 "version was promoted to (e.g. Production)"
@@ -433,9 +442,18 @@ def _existing(state: ModelState, number: int) -> VersionManifest:
     return state.version(number)
 
 
-def nothing_to_roll_back(state: ModelState, what: str, changed: bool, deleted: list[int]) -> NotFoundError:
+def nothing_to_roll_back(state: ModelState, what: str, changed: bool, deleted: list[int],
+                         moved_on: Sequence[tuple[int, str]] = ()) -> NotFoundError:
     """The refusal when history holds no earlier holder of WHAT (a stage, or '@alias') to go back to;
-    CHANGED tells whether WHAT ever changed at all, DELETED the earlier holders that are gone."""
+    CHANGED tells whether WHAT ever changed at all, DELETED the earlier holders that are gone,
+    MOVED_ON those that hold another stage now."""
+    if moved_on:
+        now = ", ".join(f"v{n} holds {stage}" for n, stage in moved_on)
+        gone = f"; {', '.join(f'v{n}' for n in deleted)} were deleted" if deleted else ""
+        return NotFoundError(
+            f"nothing to roll back to: the earlier holders of {state.name} {what} moved on ({now} now{gone}), and "
+            "rolling back must not take that away; pass --to VERSION to choose a version"
+        )
     if deleted:
         earlier = ", ".join(f"v{n}" for n in deleted)
         return NotFoundError(
@@ -463,24 +481,33 @@ def rollback_stage(
     message: str | None = None,
     *,
     held_before: HeldStage | None = None,
-) -> Change:
+) -> tuple[list[StageMove], Change]:
     """Give STAGE back to version TARGET: it alone holds the stage afterwards, the current holders
-    go to Archived (as `transition --archive-existing` does), all in one commit. The policy applies;
-    HELD_BEFORE tells, when asked, whether a version held a stage before."""
+    go to Archived (as `transition --archive-existing` does), all in one commit; the moves it made.
+    It never takes another stage from anyone: a TARGET holding one (other than where versions
+    start or end) is refused. The policy applies; HELD_BEFORE tells, when asked, whether a version
+    held a stage before."""
     stage = canonical_stage(stage, config.stages)
     manifest = _existing(state, target)
     holders = state.holders(stage)
     if holders == [target]:
         raise ConflictError(f"version {target} of {state.name!r} already holds {stage}: nothing to roll back")
+    if manifest.stage != stage and manifest.stage not in config.resting_stages:
+        raise ConflictError(
+            f"version {target} of {state.name!r} holds {manifest.stage}: rolling {stage} back to it would take it out "
+            f"of {manifest.stage}; choose another version with --to"
+        )
     displaced = [n for n in holders if n != target]
     archived = archive_stage(config) if displaced else ""
     check_transition(config, state, target, stage, stamp.who, displaced, archived, held_before,
                      what=f"rolling back {state.name} {stage} to v{target}")
-    moved = [target] if manifest.stage != stage else []
-    writes = _move(state, moved, stage, stamp) | _move(state, displaced, archived, stamp)
+    moves = [StageMove(target, manifest.stage, stage)] if manifest.stage != stage else []
+    moves += [StageMove(n, stage, archived) for n in displaced]
+    writes = _move(state, [target] if manifest.stage != stage else [], stage, stamp)
+    writes |= _move(state, displaced, archived, stamp)
     was = ", ".join(f"v{n}" for n in displaced) or "none"
     subject = f"rollback {state.name} {stage}: {was} -> v{target}"
-    return _rollback_change(state, subject, writes, target, undone, message)
+    return moves, _rollback_change(state, subject, writes, target, undone, message)
 
 
 def rollback_alias(

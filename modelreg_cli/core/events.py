@@ -12,7 +12,7 @@ partial pair of states gives the same events as the full pair.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -309,7 +309,7 @@ def comparisons(
     previous holder of that stage, or the alias's previous target) with both versions' metrics.
     BEFORE and AFTER hold the full states of the models concerned."""
     renamed = {e.model: e.before for e in events if e.type == "model_renamed"}
-    skipped = {config.initial_stage, *(s for s in config.stages if s.lower() == "archived")}
+    skipped = config.resting_stages
     found = []
     for event in events:
         if event.model is None or event.version is None or event.model not in after:
@@ -349,11 +349,13 @@ def promoted_models(events: Iterable[Event]) -> list[str]:
 class RollbackSearch:
     """What history says about a rollback: the VERSION to put the stage or alias back on (None when
     there is none), the commit UNDONE (the last change of that stage or alias, None when it never
-    changed), and the earlier holders passed over because they were DELETED, newest first."""
+    changed), and the earlier holders passed over, newest first: those DELETED, and those that
+    MOVED_ON to another stage they hold now (version, stage), which a rollback must not take away."""
 
     version: int | None
     undone: Commit | None
     deleted: list[int]
+    moved_on: list[tuple[int, str]] = field(default_factory=list)
 
 
 def find_rollback_target(
@@ -362,16 +364,21 @@ def find_rollback_target(
     stage: str | None = None,
     alias: str | None = None,
     to: int | None = None,
+    *,
+    resting: Collection[str],
 ) -> RollbackSearch:
     """Where to put STAGE (or ALIAS) back, walking ENTRIES (the model's history) newest first: TO when
     given, else the most recent earlier holder of the stage (earlier target of the alias) that still
-    exists and does not hold it now."""
+    exists, does not hold it now and, for a stage, is not holding another one now (apart from the
+    RESTING stages, where versions start or end): a version that left Staging for Production has
+    moved on, and giving it Staging back would take Production away."""
     if alias is not None:
         holding = {current.model.aliases[alias]} if alias in current.model.aliases else set()
     else:
         holding = set(current.holders(stage or ""))
     undone: Commit | None = None
     deleted: list[int] = []
+    moved_on: list[tuple[int, str]] = []
     for entry in entries:
         for event in entry.events:
             if not event_matches(event, alias=alias, stage=stage):
@@ -380,12 +387,17 @@ def find_rollback_target(
             if to is not None:
                 return RollbackSearch(to, undone, deleted)
             earlier = _earlier_holder(event, stage, alias)
-            if earlier is None or earlier in holding or earlier in deleted:
+            if earlier is None or earlier in holding or earlier in deleted or earlier in (n for n, _ in moved_on):
                 continue
-            if earlier in current.versions:
-                return RollbackSearch(earlier, undone, deleted)
-            deleted.append(earlier)
-    return RollbackSearch(to, undone, deleted)
+            if earlier not in current.versions:
+                deleted.append(earlier)
+                continue
+            now = current.versions[earlier].stage
+            if stage is not None and now != stage and now not in resting:
+                moved_on.append((earlier, now))
+                continue
+            return RollbackSearch(earlier, undone, deleted, moved_on)
+    return RollbackSearch(to, undone, deleted, moved_on)
 
 
 def _earlier_holder(event: Event, stage: str | None, alias: str | None) -> int | None:

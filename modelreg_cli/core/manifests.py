@@ -220,6 +220,11 @@ class RegistryConfig(_Document):
     def initial_stage(self) -> str:
         return self.stages[0]
 
+    @property
+    def resting_stages(self) -> set[str]:
+        """Where versions start (the first stage) or end (Archived): no one is promoted to these."""
+        return {self.initial_stage, *(stage for stage in self.stages if stage.lower() == "archived")}
+
 
 class Artifact(_Document):
     """What is known of the artifact's bytes."""

@@ -4,7 +4,7 @@
 state for `sync`; askers.py answers the policy's questions about history.
 """
 
-from modelreg_cli.service.registry import ChangeResult, Registry, TransitionResult
+from modelreg_cli.service.registry import ChangeResult, Registry, RollbackResult, TransitionResult
 from modelreg_cli.store.publish import Published, Synced
 
-__all__ = ["ChangeResult", "Published", "Registry", "Synced", "TransitionResult"]
+__all__ = ["ChangeResult", "Published", "Registry", "RollbackResult", "Synced", "TransitionResult"]

@@ -56,6 +56,17 @@ class ChangeResult:
     subject: str
 
 
+@dataclass(frozen=True)
+class RollbackResult(ChangeResult):
+    """A rollback's commit and subject, and every version it moved between stages (none for an alias)."""
+
+    moved: tuple[changes.StageMove, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"commit": self.commit, "subject": self.subject,
+                "moved": [{"version": m.version, "from": m.before, "to": m.after} for m in self.moved]}
+
+
 T = TypeVar("T")
 Finish = Callable[[str | None], T]
 """Builds a write's result from the commit it made (None when nothing changed)."""
@@ -485,26 +496,31 @@ class Registry:
         alias: str | None = None,
         to: int | None = None,
         message: str | None = None,
-    ) -> ChangeResult:
+    ) -> RollbackResult:
         """Put STAGE (or ALIAS) back on the version that held it before, from history, or on TO:
-        one commit naming the commit it undoes. For a stage, the current holders go to Archived."""
+        one commit naming the commit it undoes. For a stage, the current holders go to Archived;
+        no other stage changes hands. The result lists every version it moved."""
         from modelreg_cli.store.history import find_rollback
 
-        def make(reg: Registry) -> changes.Change | None:
+        def operation(reg: Registry) -> tuple[changes.Change | None, Finish[RollbackResult]]:
             state = reg._model(name)
             wanted = canonical_stage(stage, reg.config.stages) if stage is not None else None
             changes.check_rollback(reg.config, state, wanted, alias, to)
-            found = find_rollback(reg._store, state, wanted, alias, to)
+            found = find_rollback(reg._store, state, wanted, alias, to, reg.config.resting_stages)
             if found.version is None:
                 raise changes.nothing_to_roll_back(
-                    state, wanted or f"@{alias}", found.undone is not None, found.deleted
+                    state, wanted or f"@{alias}", found.undone is not None, found.deleted, found.moved_on
                 )
             undone = changes.Undone(found.undone.id, found.undone.subject) if found.undone else None
             stamp = reg._store.stamp()
+            moves: list[changes.StageMove] = []
             if wanted is not None:
-                return changes.rollback_stage(reg.config, state, wanted, found.version, stamp, undone, message,
-                                              held_before=reg._stage_history(name))
-            return changes.rollback_alias(state, str(alias), found.version, stamp, undone, message, config=reg.config,
-                                          returning=reg._alias_history(name, found.version, str(alias)))
+                moves, change = changes.rollback_stage(reg.config, state, wanted, found.version, stamp, undone,
+                                                       message, held_before=reg._stage_history(name))
+            else:
+                change = changes.rollback_alias(state, str(alias), found.version, stamp, undone, message,
+                                                config=reg.config,
+                                                returning=reg._alias_history(name, found.version, str(alias)))
+            return change, lambda commit: RollbackResult(commit, change.subject, tuple(moves))
 
-        return self._change(make)
+        return self._write(operation)

@@ -13,7 +13,7 @@ everything its branch brought, once, as the change that landed on the branch.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -538,11 +538,12 @@ def _label(spelling: str, commit: str) -> str:
 
 
 def find_rollback(
-    store: RegistryStore, state: ModelState, stage: str | None, alias: str | None, to: int | None
+    store: RegistryStore, state: ModelState, stage: str | None, alias: str | None, to: int | None,
+    resting: Collection[str],
 ) -> RollbackSearch:
     """Search the model's history for where to put STAGE or ALIAS back (see core.events.find_rollback_target)."""
     with open_history(store) as history:
-        return find_rollback_target(history.entries(state.name), state, stage, alias, to)
+        return find_rollback_target(history.entries(state.name), state, stage, alias, to, resting=resting)
 
 
 def merge_base(repo: GitRepository, left: str, right: str) -> str:
