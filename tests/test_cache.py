@@ -19,8 +19,9 @@ from modelreg_cli.core.search import registered_model
 from modelreg_cli.errors import ModelregError
 from modelreg_cli.service import Registry
 from modelreg_cli.store import cache
-from modelreg_cli.store.cache import CACHE_FILE, CACHE_FOLDER, DocumentReader, ManifestCache, blob_id_of
+from modelreg_cli.store.cache import CACHE_FILE, CACHE_FOLDER, DocumentReader, ManifestCache
 from modelreg_cli.store.files import RegistryStore
+from modelreg_cli.store.git import blob_id_of
 from modelreg_cli.store.snapshot import WorkingTree
 
 from conftest import SAMPLE_REGISTRY, Runner, git

@@ -42,15 +42,19 @@ app(sys.argv[3:])
 KILL_POINTS = [
     ("repo.build_commit", "before", "unchanged"),
     ("journal.record", "after", "unchanged"),
-    ("repo.move_head", "before", "unchanged"),
-    ("repo.move_head", "after", "changed"),
+    ("repo.lock_index", "after", "unchanged"),
     ("fileio.write_atomic#1", "before", "unchanged"),  # the journal itself
-    ("fileio.write_atomic#2", "before", "changed"),  # the first registry file
-    ("fileio.write_atomic#2", "after", "changed"),
-    ("fileio.write_atomic#3", "after", "changed"),
+    ("fileio.write_atomic#2", "before", "unchanged"),  # the first registry file
+    ("fileio.write_atomic#2", "after", "unchanged"),  # one file of two: undone
+    ("fileio.write_atomic#3", "before", "unchanged"),
+    ("fileio.write_atomic#3", "after", "changed"),  # every file written: finished
+    ("repo.move_head", "before", "changed"),
+    ("repo.move_head", "after", "changed"),
     ("repo.stage_paths", "before", "changed"),
     ("repo.stage_paths", "after", "changed"),
 ]
+# From taking index.lock until releasing it, a write is half-done: git itself refuses to commit then.
+LOCKED = {point for point in KILL_POINTS[3:] if point[0] != "fileio.write_atomic#1"} | {KILL_POINTS[2]}
 UNCHANGED = {1: "Production", 2: "None"}
 CHANGED = {1: "Archived", 2: "Production"}
 
@@ -122,4 +126,70 @@ def test_a_held_lock_gives_a_clear_error(
     assert result.code == 1
     assert result.stderr.startswith("error: another modelreg command (pid ")
     assert result.stderr.endswith("is still writing to this registry after 0s: wait for it to finish and try again\n")
+    assert cli("transition", "fraud", "2", "Staging").code == 0
+
+
+def kill(populated: Path, where: str, when: str) -> str:
+    """Run the transition in a child killed at WHERE; return HEAD before it."""
+    before = git(populated, "rev-parse", "HEAD").strip()
+    args = ["--registry", str(populated), "transition", "fraud", "2", "Production", "--archive-existing"]
+    proc = subprocess.run([sys.executable, "-c", KILLER, where, when, *args], capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr
+    return before
+
+
+@pytest.mark.parametrize(("where", "when", "outcome"), KILL_POINTS, ids=[f"{p[0]} {p[1]}" for p in KILL_POINTS])
+def test_git_commit_all_after_a_kill_never_reverts_the_write(
+    populated: Path, cli: Runner, where: str, when: str, outcome: str
+) -> None:
+    """The user's own `git commit -a` before any modelreg command runs, at every point a write can
+    die: while the write is half-done git refuses to commit (modelreg holds index.lock, as git does
+    while committing), so it can neither undo the write nor commit half of it."""
+    before = kill(populated, where, when)
+    committed = subprocess.run(["git", "commit", "-qam", "my own work"], cwd=populated, capture_output=True, text=True)
+    if (where, when, outcome) in LOCKED:
+        assert committed.returncode == 128
+        assert "index.lock': File exists" in committed.stderr
+    assert cli("list").code == 0
+    assert git(populated, "rev-parse", "HEAD~1" if outcome == "changed" else "HEAD").strip() == before
+    stages = {v["version"]: v["stage"] for v in json.loads(cli("versions", "fraud", "--json").stdout)}
+    assert stages == (CHANGED if outcome == "changed" else UNCHANGED)
+    assert git(populated, "status", "--porcelain") == "?? notes.md\n"
+    assert not (populated / ".git" / "index.lock").exists()
+    assert cli("check").code == 0
+
+
+def test_recovery_never_discards_an_edit_made_after_the_crash(populated: Path, cli: Runner) -> None:
+    kill(populated, "fileio.write_atomic#2", "after")  # v2's file written, v1's not: a half-done write
+    edited = populated / "models/fraud/versions/1.yaml"
+    edited.write_text(edited.read_text().replace("description: ''", "description: my note"))
+    mine = edited.read_bytes()
+    for command in (["list"], ["transition", "fraud", "2", "Staging"]):
+        result = cli(*command)
+        assert (result.code, result.stdout) == (1, "")
+        assert result.stderr == ("error: a modelreg write was interrupted, and models/fraud/versions/1.yaml was changed "
+                                 "after it: keep your edit with `git stash` (or drop it with `git checkout HEAD -- "
+                                 "models/fraud/versions/1.yaml`), then run the command again\n")
+        assert edited.read_bytes() == mine
+    git(populated, "stash", "-q")
+    assert cli("list").code == 0  # the half-done write is undone now that nothing else is in the way
+    stages = {v["version"]: v["stage"] for v in json.loads(cli("versions", "fraud", "--json").stdout)}
+    assert stages == UNCHANGED
+    git(populated, "stash", "pop", "-q")
+    assert edited.read_bytes() == mine
+
+
+def test_a_git_process_holding_the_index_stops_a_write_cleanly(populated: Path, cli: Runner) -> None:
+    lock = populated / ".git" / "index.lock"
+    lock.write_bytes(b"DIRC git's own lock")  # what git leaves while it (or a crashed git) holds the index
+    head = git(populated, "rev-parse", "HEAD")
+    result = cli("transition", "fraud", "2", "Staging")
+    assert (result.code, result.stderr) == (1, "error: another git process is using this repository (index.lock "
+                                               "exists): wait for it to finish, or remove .git/index.lock if no git "
+                                               "command is running\n")
+    assert git(populated, "rev-parse", "HEAD") == head
+    assert lock.read_bytes() == b"DIRC git's own lock"  # never removed: it is not modelreg's
+    assert not journal.pending(populated / ".git")
+    lock.unlink()
+    assert git(populated, "status", "--porcelain") == "?? notes.md\n"
     assert cli("transition", "fraud", "2", "Staging").code == 0

@@ -39,7 +39,7 @@ from modelreg_cli.core import layout
 from modelreg_cli.core.manifests import ModelManifest, VersionManifest
 from modelreg_cli.core.serialize import parse_document
 from modelreg_cli.store import fileio
-from modelreg_cli.store.git import Background
+from modelreg_cli.store.git import Background, blob_id_of
 from modelreg_cli.store.repository import GitRepository
 from modelreg_cli.store.snapshot import Snapshot, WorkingTree
 from modelreg_cli.version import __version__
@@ -79,12 +79,6 @@ def _fingerprint() -> str:
         except OSError:
             pass
     return digest.hexdigest()[:20]
-
-
-def blob_id_of(data: bytes, like: str) -> str:
-    """Git's object id of a blob holding DATA, in the hash of LIKE (sha1 or sha256 repositories)."""
-    algorithm = hashlib.sha1 if len(like) == 40 else hashlib.sha256
-    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class ManifestCache:

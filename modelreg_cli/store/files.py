@@ -15,8 +15,9 @@ from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionMa
 from modelreg_cli.core.names import validate_model_name
 from modelreg_cli.core.serialize import dump_document, parse_document
 from modelreg_cli.core.state import ModelState
-from modelreg_cli.errors import ConflictError, GitError, InvalidInputError, ManifestError, NotFoundError
+from modelreg_cli.errors import ConflictError, DirtyError, GitError, InvalidInputError, ManifestError, NotFoundError
 from modelreg_cli.store import fileio, journal, remote
+from modelreg_cli.store.git import blob_id_of
 from modelreg_cli.store.repository import GitRepository, identity_at
 from modelreg_cli.store.snapshot import GitTree, Snapshot, WorkingTree
 
@@ -228,19 +229,28 @@ class RegistryStore:
         writes = {repo_paths[path]: text.encode() for path, text in change.writes.items()}
         deletes = [repo_paths[path] for path in change.deletes]
         head, commit = repo.build_commit(writes, deletes, change.commit_message())
+        after: dict[str, str | None] = {path: blob_id_of(data, commit) for path, data in writes.items()}
+        after.update(dict.fromkeys(deletes))
         backups = {path: fileio.read_or_none(self.root / path) for path in paths}
+        journal.record(repo.git_dir, head, commit, after)
+        lock = None
         try:
-            journal.record(repo.git_dir, head, commit, list(repo_paths.values()))
-            repo.move_head(head, commit, change.subject)
+            # While the write is half-done no git command may commit or stage anything: a `git
+            # commit -a` then would commit half a change, or undo it (store/journal.py).
+            lock = repo.lock_index()
             for path, text in change.writes.items():
                 fileio.write_atomic(self.root / path, text.encode())
             for path in change.deletes:
                 fileio.remove_file(self.root / path, stop=self.root)
+            repo.move_head(head, commit, change.subject)
             repo.stage_paths(list(repo_paths.values()))
         except BaseException:
+            if lock is not None:
+                lock.release()
             self._roll_back(backups, head, commit, list(repo_paths.values()))
             journal.clear(repo.git_dir)
             raise
+        lock.release()
         journal.clear(repo.git_dir)
         return commit
 
@@ -278,17 +288,46 @@ class RegistryStore:
             self._finish_interrupted(git_dir)
 
     def _finish_interrupted(self, git_dir: Path) -> None:
+        """Finish (or undo) the write a killed process left half-done: store/journal.py says how."""
         entry = journal.pending(git_dir)
         if entry is None:
             return
-        listed = entry.get("paths")
-        paths = [str(path) for path in listed] if isinstance(listed, list) else []
-        if paths and self.repo.head() in (entry.get("head"), entry.get("commit")):
-            self.repo.reset_paths_to_head(paths)
         for leftover in git_dir.glob("modelreg-index-*"):
-            leftover.unlink(missing_ok=True)  # the private index of the killed writer
+            leftover.unlink(missing_ok=True)  # the private indexes of the killed writer
+        self.repo.release_index_lock_of_a_killed_write()
+        written = entry.get("after")
+        if isinstance(written, dict) and written:
+            self._recover(str(entry.get("head") or "") or None, str(entry.get("commit") or ""),
+                          {str(path): str(oid) if oid else None for path, oid in written.items()})
         journal.clear(git_dir)
 
+    def _recover(self, before: str | None, commit: str, after: dict[str, str | None]) -> None:
+        repo = self.repo
+        paths = sorted(after)
+        head = repo.head()
+        known = [repo.tree_blobs(point, paths) for point in {before, head} if point is not None]
+        indexed = repo.index_blobs(paths)
+        on_disk = self._on_disk(paths)
+        for path in paths:
+            expected = {after[path], *(blobs.get(path) for blobs in known)}
+            if on_disk[path] not in expected or indexed.get(path) not in expected:
+                raise DirtyError(
+                    f"a modelreg write was interrupted, and {path} was changed after it: keep your edit with "
+                    f"`git stash` (or drop it with `git checkout HEAD -- {path}`), then run the command again"
+                )
+        if head is not None and head == before and on_disk == after:
+            repo.move_head(before, commit, "finish an interrupted write")  # every file holds the change
+            repo.stage_paths(paths)
+        elif head == commit and on_disk == after:
+            repo.stage_paths(paths)  # HEAD moved: only the index entries were left to do
+        else:
+            repo.reset_paths_to_head(paths)  # back to what HEAD has (before the change, or after it)
+
+    def _on_disk(self, paths: list[str]) -> dict[str, str | None]:
+        """Path (from the top of the repository) -> blob id of the file there now, None when absent."""
+        like = self.repo.head() or "0" * 40
+        contents = {path: fileio.read_or_none(self.repo.toplevel / path) for path in paths}
+        return {path: None if data is None else blob_id_of(data, like) for path, data in contents.items()}
 
     def _roll_back(self, backups: dict[str, bytes | None], head: str | None, commit: str, repo_paths: list[str]) -> None:
         """Put files, HEAD and index entries back. Every step is tried even if one fails, so a

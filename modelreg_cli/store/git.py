@@ -47,6 +47,15 @@ def git_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def blob_id_of(data: bytes, like: str) -> str:
+    """Git's object id of a blob holding DATA, in the hash of LIKE (an object id of a sha1 or a
+    sha256 repository), computed without running git."""
+    import hashlib
+
+    algorithm = hashlib.sha1 if len(like) == 40 else hashlib.sha256
+    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 def value(text: str, what: str) -> str:
     """TEXT, a name or revision from a user or a config file, checked before it goes on a git
     command line: one starting with '-' would be read by git as an option."""

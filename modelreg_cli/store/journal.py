@@ -4,12 +4,18 @@ Writers in one clone take an exclusive lock (flock on .git/modelreg/lock), so th
 after the other. The kernel drops the lock when its holder dies, even by SIGKILL, so a lock
 is never left behind.
 
-A write moves HEAD first and then updates the files and the index of the paths it touched.
-Before moving HEAD it records a journal (.git/modelreg/journal.json) naming the commit before,
-the commit after and those paths; it removes the journal when done. If the process is killed in
-between, the next modelreg command finds the journal and makes those paths' files and index
-entries match whatever HEAD is now (before or after the change: both are whole states). That is
-safe because a write only ever touches paths that had no uncommitted changes.
+A write records a journal (.git/modelreg/journal.json: the commit before, the commit after, and
+the blob each touched path becomes), then writes the files, stages exactly those paths, and moves
+HEAD last, with a compare-and-swap. In that order no state between the steps lets git itself undo
+the write: until HEAD moves, the change is an uncommitted edit of the touched paths (a `git
+commit -a` would commit it, never revert it), and once HEAD moves, the files and the index
+already hold the change. The journal is removed when done.
+
+If the process is killed in between, the next modelreg command (store/files.py) finishes the
+write when every touched file already holds its new content, and otherwise puts the touched paths
+back as HEAD has them. It only ever replaces content it knows: a path that holds neither what
+HEAD has nor what the write was writing has been edited since the crash, and it refuses, saying
+how to keep or drop the edit. (A write only starts on paths with no uncommitted changes.)
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from modelreg_cli.errors import ConflictError
+from modelreg_cli.errors import ConflictError, InvalidInputError
 from modelreg_cli.store import fileio
 
 JOURNAL = "journal.json"
 LOCK = "lock"
 DEFAULT_LOCK_TIMEOUT = 120.0
+LOCK_TIMEOUT_ENV = "MODELREG_LOCK_TIMEOUT"
 
 
 def state_dir(git_dir: Path) -> Path:
@@ -60,10 +67,12 @@ def pending(git_dir: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def record(git_dir: Path, head: str | None, commit: str, paths: list[str]) -> None:
+def record(git_dir: Path, head: str | None, commit: str, after: dict[str, str | None]) -> None:
+    """Before a write: HEAD before it, the commit it makes, and what each touched path (relative to
+    the top of the repository) becomes: a blob id, or None when the write deletes it."""
     folder = state_dir(git_dir)
     folder.mkdir(exist_ok=True)
-    payload = json.dumps({"head": head, "commit": commit, "paths": paths}, indent=1)
+    payload = json.dumps({"head": head, "commit": commit, "paths": sorted(after), "after": after}, indent=1)
     fileio.write_atomic(folder / JOURNAL, payload.encode())
 
 
@@ -71,11 +80,26 @@ def clear(git_dir: Path) -> None:
     (state_dir(git_dir) / JOURNAL).unlink(missing_ok=True)
 
 
+def lock_timeout() -> float:
+    """$MODELREG_LOCK_TIMEOUT in seconds (default 120), or a clear error when it is not one."""
+    text = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise InvalidInputError(f"{LOCK_TIMEOUT_ENV}={text!r} is not a number of seconds: set it to one, like 30, "
+                                "or unset it for the default of 120")
+    return seconds
+
+
 @contextlib.contextmanager
 def write_lock(git_dir: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the registry's write lock; wait up to TIMEOUT seconds ($MODELREG_LOCK_TIMEOUT) for it."""
     if timeout is None:
-        timeout = float(os.environ.get("MODELREG_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+        timeout = lock_timeout()
     folder = state_dir(git_dir)
     folder.mkdir(exist_ok=True)
     fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)

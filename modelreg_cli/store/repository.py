@@ -3,24 +3,37 @@
 A change is committed without touching the user's index or other files:
   1. the new blobs go into the object database,
   2. a tree is built in a private index from HEAD plus the change,
-  3. a commit is made from that tree and HEAD is moved to it only if HEAD has not
-     moved meanwhile (update-ref with the old value),
-  4. then the working tree and the real index are brought in line for the touched paths.
+  3. a commit is made from that tree;
+then, holding index.lock as git does while it commits (store/files.py), the touched files are
+written, HEAD is moved to the commit only if it has not moved meanwhile (update-ref with the old
+value), and the index entries of exactly the touched paths are updated.
 If anything fails, the files, the index entries and HEAD are put back as they were.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from modelreg_cli.errors import DirtyError, GitError, NotFoundError
+from modelreg_cli.errors import ConflictError, DirtyError, GitError, NotFoundError
 from modelreg_cli.store import git as gitdoor
 from modelreg_cli.store.git import ZERO_OID, run_git
+
+INDEX_LOCK_MARK = b"modelreg: a registry write holds this lock; pid "
+"""What modelreg writes in the index.lock it holds (git's own hold an index), to tell them apart."""
+
+
+@dataclass
+class IndexLock:
+    path: Path
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -160,23 +173,84 @@ class GitRepository:
             self.git("update-ref", "-d", "HEAD", commit, check=False)
 
     def stage_paths(self, paths: Sequence[str]) -> None:
-        """Make the real index match the working tree for exactly PATHS."""
-        self.git("update-index", "--add", "--remove", "--stdin", input="".join(f"{p}\n" for p in paths))
+        """Make the real index match the working tree for exactly PATHS. The entries are updated in a
+        copy of the index that then replaces it in one rename, so this works, and is atomic, while
+        modelreg holds index.lock (lock_index)."""
+        index = self.git_dir / "index"
+        fd, staged = tempfile.mkstemp(prefix="modelreg-index-", dir=self.git_dir)
+        os.close(fd)
+        try:
+            if index.exists():
+                shutil.copyfile(index, staged)
+            else:
+                os.unlink(staged)  # no index yet: git makes a new one
+            self.git("update-index", "--add", "--remove", "--stdin", input="".join(f"{p}\n" for p in paths),
+                     env={"GIT_INDEX_FILE": staged})
+            os.replace(staged, index)
+        finally:
+            Path(staged).unlink(missing_ok=True)
+
+    def lock_index(self) -> IndexLock:
+        """Take .git/index.lock, as git does while it commits, so that no git command can stage or
+        commit anything until it is released: modelreg holds it while a write is half-done."""
+        lock = self.git_dir / "index.lock"
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            raise ConflictError(
+                "another git process is using this repository (index.lock exists): wait for it to finish, "
+                "or remove .git/index.lock if no git command is running"
+            ) from None
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(INDEX_LOCK_MARK + str(os.getpid()).encode() + b"\n")
+        return IndexLock(lock)
+
+    def release_index_lock_of_a_killed_write(self) -> None:
+        """Remove index.lock when it is one a killed modelreg write left (never one of git's)."""
+        lock = self.git_dir / "index.lock"
+        try:
+            ours = lock.read_bytes().startswith(INDEX_LOCK_MARK)
+        except OSError:
+            return
+        if ours:
+            lock.unlink(missing_ok=True)
 
     def reset_paths_to_head(self, paths: Sequence[str]) -> None:
         """Make the index entries and files of PATHS exactly what HEAD has (finishing a killed write)."""
         head = self.head()
-        existing: set[str] = set()
-        if head:
-            listed = self.git("ls-tree", "-r", "-z", "--name-only", "--full-tree", head, "--", *paths)
-            existing = {path for path in listed.split("\0") if path}
+        existing = set(self.tree_blobs(head, paths)) if head else set()
         if head and existing:
-            self.git("checkout", "-q", head, "--", *sorted(existing))
+            self.git("--literal-pathspecs", "checkout", "-q", head, "--", *sorted(existing))
         gone = [path for path in paths if path not in existing]
         if gone:
-            self.git("rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
+            self.git("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--", *gone)
             for path in gone:
                 (self.toplevel / path).unlink(missing_ok=True)
+
+    def tree_blobs(self, commit: str | None, paths: Sequence[str]) -> dict[str, str]:
+        """Path -> blob id of each of PATHS that COMMIT has (none for no commit)."""
+        if commit is None or not paths:
+            return {}
+        out = self.git("--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
+        found = {}
+        for entry in out.split("\0"):
+            meta, _, path = entry.partition("\t")
+            if path:
+                found[path] = meta.split()[2]
+        return found
+
+    def index_blobs(self, paths: Sequence[str]) -> dict[str, str | None]:
+        """Path -> blob id of each of PATHS in the index; None for a path in a merge conflict."""
+        if not paths:
+            return {}
+        out = self.git("--literal-pathspecs", "ls-files", "--stage", "-z", "--", *paths)
+        found: dict[str, str | None] = {}
+        for entry in out.split("\0"):
+            meta, _, path = entry.partition("\t")
+            if path:
+                _, oid, stage = meta.split()
+                found[path] = oid if stage == "0" and path not in found else None
+        return found
 
     # sharing with a remote ---------------------------------------------------------------
 
