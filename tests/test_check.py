@@ -157,8 +157,8 @@ def test_a_missing_model_file(fraud: Path, cli: Runner) -> None:
     (fraud / "models/bad name/model.yaml").write_text("name: bad name\n")
     code, lines, _ = check(cli)
     assert lines[:3] == [
-        "models/bad name/: name: model name 'bad name' is not allowed: use 1-128 letters, digits, '.', '_' or '-', "
-        "starting with a letter or digit (rename the folder)",
+        "models/bad name/: name: the folder of model 'bad name' is named models/bad%20name/ (docs/format.md): "
+        "rename the folder",
         "models/bad name/model.yaml:1: schema: missing key 'created_at'",
         "models/bad name/model.yaml:1: schema: missing key 'created_by'",
     ]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from modelreg_cli.core import layout
 from modelreg_cli.core.events import Event
 from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionManifest
-from modelreg_cli.core.names import validate_model_name
+from modelreg_cli.core.names import model_name_of_folder, validate_model_name
 from modelreg_cli.core.policy import (
     Violation,
     alias_move_violations,
@@ -183,24 +183,33 @@ def check_files(config_data: bytes | None, models: Iterable[ModelFiles]) -> File
     return report
 
 
+def _folder_name(folder: str) -> str:
+    """The model name a folder stands for: decoded when modelreg named it, else the folder as is."""
+    return model_name_of_folder(folder) or folder
+
+
 def _folder_name_problems(folder: str, seen: dict[str, str]) -> list[Problem]:
-    path = f"{layout.model_dir(folder)}/"
+    path = f"{layout.MODELS_DIR}/{folder}/"
+    name = _folder_name(folder)
     found = []
     try:
-        validate_model_name(folder)
+        validate_model_name(name)
+        if model_name_of_folder(folder) is None:
+            found.append(Problem(path, None, "name", f"the folder of model {name!r} is named "
+                                 f"{layout.model_dir(name)}/ (docs/format.md): rename the folder"))
     except InvalidInputError as exc:
         found.append(Problem(path, None, "name", f"{exc} (rename the folder)"))
-    other = seen.get(folder.lower())
+    other = seen.get(name.lower())
     if other is not None:
-        found.append(Problem(path, None, "name-case", f"models {other!r} and {folder!r} differ only in case, which "
+        found.append(Problem(path, None, "name-case", f"models {other!r} and {name!r} differ only in case, which "
                              "breaks checkouts on macOS and Windows: rename one"))
-    seen.setdefault(folder.lower(), folder)
+    seen.setdefault(name.lower(), name)
     return found
 
 
 def _model_problems(files: ModelFiles, config: RegistryConfig) -> list[Problem]:
-    name = files.folder
-    model_path = layout.model_file(name)
+    name = _folder_name(files.folder)
+    model_path = f"{layout.MODELS_DIR}/{files.folder}/{layout.MODEL_FILE}"
     problems: list[Problem] = []
     model: ModelManifest | None = None
     if files.model is None:
@@ -215,7 +224,7 @@ def _model_problems(files: ModelFiles, config: RegistryConfig) -> list[Problem]:
     versions: dict[int, VersionManifest] = {}
     for filename, data in sorted(files.versions.items()):
         number = layout.version_number_of(filename)
-        path = f"{layout.model_dir(name)}/{layout.VERSIONS_DIR}/{filename}"
+        path = f"{layout.MODELS_DIR}/{files.folder}/{layout.VERSIONS_DIR}/{filename}"
         if number is None:
             problems.append(Problem(path, None, "file-name", f"{filename} is not named <number>.yaml, so modelreg "
                                     "ignores it: rename it (e.g. 3.yaml) or move it out of versions/"))

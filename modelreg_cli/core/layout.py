@@ -1,6 +1,12 @@
-"""Where each document lives, relative to the registry root. Part of the on-disk format."""
+"""Where each document lives, relative to the registry root. Part of the on-disk format.
+
+A model's folder is its name, percent-encoded when the name is not a plain one (core/names.py:
+`fraud detector` lives in `models/fraud%20detector/`); everything here takes and gives names.
+"""
 
 from __future__ import annotations
+
+from modelreg_cli.core.names import model_folder, model_name_of_folder
 
 CONFIG_FILE = "modelreg.yaml"
 MODELS_DIR = "models"
@@ -9,15 +15,24 @@ VERSIONS_DIR = "versions"
 
 
 def model_dir(name: str) -> str:
-    return f"{MODELS_DIR}/{name}"
+    return f"{MODELS_DIR}/{model_folder(name)}"
 
 
 def model_file(name: str) -> str:
-    return f"{MODELS_DIR}/{name}/{MODEL_FILE}"
+    return f"{model_dir(name)}/{MODEL_FILE}"
 
 
 def version_file(name: str, number: int) -> str:
-    return f"{MODELS_DIR}/{name}/{VERSIONS_DIR}/{number}.yaml"
+    return f"{model_dir(name)}/{VERSIONS_DIR}/{number}.yaml"
+
+
+def model_of_path(path: str) -> str | None:
+    """The model whose folder holds PATH (models/<folder>/...), or None for any other path, a hidden
+    folder, or a folder modelreg would not have named so."""
+    parts = path.split("/")
+    if len(parts) < 3 or parts[0] != MODELS_DIR or parts[1].startswith("."):
+        return None
+    return model_name_of_folder(parts[1])
 
 
 def version_number_of(filename: str) -> int | None:

@@ -6,28 +6,75 @@ import re
 
 from modelreg_cli.errors import InvalidInputError
 
-# Model names become directory names and appear in URIs (models:/NAME/3), so they
-# are limited to characters that are safe in both on every platform.
-_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+# A plain name is its own folder name (models/NAME/), as it has always been. Any other name MLflow
+# accepts (spaces, non-ASCII letters, '/', ...) is stored in a percent-encoded folder: see
+# model_folder() and docs/format.md.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_FOLDER_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_MODEL_NAME = 256
+"""MLflow's limit (its database column), in characters."""
+MAX_FOLDER_BYTES = 255
+"""What file systems allow for one folder name."""
 _ALIAS = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
 _RESERVED_ALIAS = re.compile(r"latest|v\d+", re.IGNORECASE)
 _KEY = re.compile(r"[^\s=][^=]*")
 
 
+def is_plain_model_name(name: str) -> bool:
+    """Letters, digits, '.', '_', '-' (1-128, starting with a letter or digit, no '..'): the names
+    whose folder is the name itself."""
+    return bool(_PLAIN_NAME.fullmatch(name)) and ".." not in name
+
+
+def model_folder(name: str) -> str:
+    """The folder (under models/) that holds model NAME: NAME itself for a plain name; otherwise
+    NAME with every UTF-8 byte other than an ASCII letter, digit, '_' or '-' written %XX
+    (uppercase hex), and a leading '-' too. Plain folders never hold '%', so the two never meet."""
+    if is_plain_model_name(name):
+        return name
+    encoded = []
+    for index, char in enumerate(name):
+        if char in _FOLDER_SAFE and not (index == 0 and char == "-"):
+            encoded.append(char)
+        else:
+            encoded.extend(f"%{byte:02X}" for byte in char.encode())
+    return "".join(encoded)
+
+
+def model_name_of_folder(folder: str) -> str | None:
+    """The model name a folder under models/ holds, or None when modelreg would not have named a
+    folder so (a hand-made folder like 'bad name', or '%' not followed by two hex digits)."""
+    from urllib.parse import unquote
+
+    try:
+        name = unquote(folder, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    return name if name and model_folder(name) == folder else None
+
+
 def validate_model_name(name: str) -> str:
-    """Return NAME when it can name a registered model, else raise with the rule it breaks."""
+    """Return NAME when it can name a registered model, else raise with the rule it breaks.
+
+    Any name MLflow accepts is allowed (and '/' too, as older MLflow allowed): not blank, no control
+    characters, no path trickery ('..', '.', empty parts between slashes, a leading or trailing
+    '/'), at most 256 characters and a folder name of at most 255 bytes once encoded."""
     if not name or not name.strip():
         raise InvalidInputError("model name is empty: give a name like fraud-detector")
-    if "/" in name or "\\" in name:
-        raise InvalidInputError(f"model name {name!r} contains a slash: use letters, digits, '.', '_' or '-'")
-    if ".." in name:
-        raise InvalidInputError(f"model name {name!r} contains '..': use letters, digits, '.', '_' or '-'")
-    if name.startswith("-"):
-        raise InvalidInputError(f"model name {name!r} starts with '-': start it with a letter or digit")
-    if not _MODEL_NAME.fullmatch(name):
+    if _CONTROL.search(name):
+        raise InvalidInputError(f"model name {name!r} contains a control character (a line break, a tab...): remove it")
+    if any(part in ("", ".", "..") for part in name.split("/")):
         raise InvalidInputError(
-            f"model name {name!r} is not allowed: use 1-128 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            f"model name {name!r} reads as a path that resolves elsewhere ('..', '.', '//' or a slash at an end): "
+            "write it without those"
+        )
+    if len(name) > MAX_MODEL_NAME:
+        raise InvalidInputError(f"model name {name[:40]!r}... has {len(name)} characters: use at most {MAX_MODEL_NAME}")
+    if len(model_folder(name).encode()) > MAX_FOLDER_BYTES:
+        raise InvalidInputError(
+            f"model name {name[:40]!r}... is too long to be a folder name once encoded "
+            f"({len(model_folder(name).encode())} bytes, at most {MAX_FOLDER_BYTES}): use a shorter name"
         )
     return name
 

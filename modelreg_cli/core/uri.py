@@ -1,4 +1,8 @@
-"""Model URIs: models:/NAME/3, models:/NAME@ALIAS, models:/NAME/STAGE, models:/NAME/latest."""
+"""Model URIs: models:/NAME/3, models:/NAME@ALIAS, models:/NAME/STAGE, models:/NAME/latest.
+
+`models:/NAME@latest` is the highest version too, as in MLflow (`latest` can never be an alias). A
+name may hold '/' (team/fraud): the selector is what follows the last '/' (or '@').
+"""
 
 from __future__ import annotations
 
@@ -36,13 +40,15 @@ def parse_model_uri(text: str) -> ModelURI:
     if not is_model_uri(text):
         raise InvalidInputError(f"{text!r} is not a model URI: {usage}")
     rest = text[len(SCHEME):]
-    if "@" in rest:
-        name, _, alias = rest.partition("@")
-        if not name or not alias or "/" in name or "/" in alias:
+    name, at, alias = rest.rpartition("@")
+    if at and "/" not in alias:
+        if not name or not alias:
             raise InvalidInputError(f"malformed model URI {text!r}: {usage}")
+        if alias.lower() == "latest":
+            return ModelURI(name, "latest")
         return ModelURI(name, "alias", alias)
-    name, sep, selector = rest.partition("/")
-    if not name or not sep or not selector or "/" in selector:
+    name, sep, selector = rest.rpartition("/")
+    if not name or not sep or not selector:
         raise InvalidInputError(f"malformed model URI {text!r}: {usage}")
     if selector.isdigit():
         return ModelURI(name, "version", str(int(selector)))

@@ -126,7 +126,7 @@ def model_files(snapshot: Snapshot, reader: DocumentReader | None = None) -> Ite
     for name, is_dir in sorted(snapshot.list_dir(layout.MODELS_DIR)):
         if not is_dir or name.startswith("."):
             continue
-        folder = f"{layout.model_dir(name)}/{layout.VERSIONS_DIR}"
+        folder = f"{layout.MODELS_DIR}/{name}/{layout.VERSIONS_DIR}"
         versions: dict[str, FileContent] = {}
         for filename, inner in snapshot.list_dir(folder):
             if inner or not filename.endswith((".yaml", ".yml")):
@@ -135,7 +135,7 @@ def model_files(snapshot: Snapshot, reader: DocumentReader | None = None) -> Ite
             found = _content(snapshot, reader if numbered else None, f"{folder}/{filename}", "version")
             if found is not None:
                 versions[filename] = found
-        model = _content(snapshot, reader, layout.model_file(name), "model")
+        model = _content(snapshot, reader, f"{layout.MODELS_DIR}/{name}/{layout.MODEL_FILE}", "model")
         yield ModelFiles(name, model, versions, snapshot.read)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from modelreg_cli.core import layout
 from modelreg_cli.core.changes import Change, Stamp
 from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionManifest, format_timestamp
-from modelreg_cli.core.names import validate_model_name
+from modelreg_cli.core.names import model_name_of_folder, validate_model_name
 from modelreg_cli.core.serialize import dump_document, parse_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import ConflictError, DirtyError, GitError, InvalidInputError, ManifestError, NotFoundError
@@ -82,7 +82,7 @@ def _guards(paths: list[str]) -> list[str]:
     for path in paths:
         parts = path.split("/")
         if parts[0] == layout.MODELS_DIR and len(parts) >= 3:
-            guards.add(layout.model_dir(parts[1]))
+            guards.add(f"{layout.MODELS_DIR}/{parts[1]}")
         else:
             guards.add(path)
     return sorted(guards)
@@ -120,9 +120,11 @@ class RegistryStore:
         return parse_document(self._read(layout.CONFIG_FILE), RegistryConfig, layout.CONFIG_FILE)
 
     def model_names(self) -> list[str]:
-        """Names of the models, from the folder names alone (no file is read)."""
+        """Names of the models, from the folder names alone (no file is read). A folder modelreg
+        would not have named so (`modelreg check` reports it) holds no model."""
         entries = self.snapshot.list_dir(layout.MODELS_DIR)
-        return sorted(name for name, is_dir in entries if is_dir and not name.startswith("."))
+        names = (model_name_of_folder(folder) for folder, is_dir in entries if is_dir and not folder.startswith("."))
+        return sorted(name for name in names if name is not None)
 
     def read_model(self, name: str) -> ModelState | None:
         """One model and its versions, or None when it does not exist."""

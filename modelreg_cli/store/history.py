@@ -390,12 +390,8 @@ def _tree_entries(data: bytes, id_size: int) -> list[tuple[str, str]]:
 
 
 def _touched_models(touches: list[Touch]) -> list[str]:
-    names = set()
-    for touch in touches:
-        parts = touch.path.split("/")
-        if len(parts) >= 3 and parts[0] == layout.MODELS_DIR and not parts[1].startswith("."):
-            names.add(parts[1])
-    return sorted(names)
+    names = {layout.model_of_path(touch.path) for touch in touches}
+    return sorted(name for name in names if name is not None)
 
 
 def _parse(data: bytes, kind: type[Document], path: str) -> Document | ManifestError:
