@@ -79,7 +79,7 @@ F1 = _version(
     aliases=["challenger", "latest-good"],
     metrics={"acc": 0.95},
     params={"lr": "auto", "epochs": "9"},
-    tags={"team": "risk"},
+    tags={"team": "risk", "équipe": "fraude"},
     description="",
     run_id=None,
     created_at="2026-10-01T00:00:00Z",
@@ -306,6 +306,12 @@ VERSION_CASES: list[tuple[str, list[str]]] = [
     ("name not in ('churn') And stage ilike 'STAG%'", ["fraud/1"]),
     ("not Name = 'churn'", ["fraud/1", "Fraud_X/1"]),
     ("NAME='churn'AND version_number=2", ["churn/2"]),
+    # MLflow's spellings (issue 13): the attribute. prefix, double-quoted and non-ASCII keys, ('a',)
+    ("attribute.name = 'churn' AND attr.version_number = 2", ["churn/2"]),
+    ("tags.\"my key\" = 'spaced'", ["churn/1"]),
+    ("tags.`my key` = 'spaced'", ["churn/1"]),
+    ("tags.équipe = 'fraude'", ["fraud/1"]),
+    ("name IN ('churn',) AND version_number IN (1,)", ["churn/1"]),
 ]
 
 
@@ -463,7 +469,7 @@ ERROR_CASES: list[tuple[str, str]] = [
     ("name IN 'a'", "unexpected string 'a' at column 9: expected '(' after IN"),
     ("name IN ('a' 'b')", "unexpected string 'b' at column 14: expected ',' or ')' in the list"),
     ("name IN ('a',", "unexpected end of input at column 14: expected a value for 'name'"),
-    ("name IN ('a',)", "unexpected ')' at column 14: expected a value for 'name'"),
+    ("name IN ('a',,)", "unexpected ',' at column 14: expected a value for 'name'"),
     ("name IN ('a'", "missing ')' at column 13 to close the list opened at column 9"),
     ("name = 'a' ; drop", "unexpected character ';' at column 12"),
     ("name ! 'a'", "unexpected character '!' at column 6"),
@@ -599,7 +605,26 @@ SORT_CASES: list[tuple[Target, list[str], list[str]]] = [
     ("models", ["last_updated DESC"], ["empty", "Fraud_X", "churn", "fraud"]),
     ("models", ["created_at DESC"], ["empty", "Fraud_X", "fraud", "churn"]),
     ("versions", ["name", "version_number DESC"], ["Fraud_X/1", "churn/2", "churn/1", "fraud/1"]),
+    # MLflow's order key for a model's last update, and the attribute. prefix
+    ("models", ["timestamp DESC"], ["empty", "Fraud_X", "churn", "fraud"]),
+    ("versions", ["attribute.name DESC"], ["fraud/1", "churn/1", "churn/2", "Fraud_X/1"]),
 ]
+
+
+MLFLOW_SORT_CASES: list[tuple[Target, list[str], list[str]]] = [
+    # MLflow's default: last updated first, then name, then higher versions first
+    ("versions", [], ["Fraud_X/1", "churn/2", "fraud/1", "churn/1"]),
+    ("versions", ["name"], ["Fraud_X/1", "churn/2", "churn/1", "fraud/1"]),  # within a name, higher first
+    ("models", [], ["Fraud_X", "churn", "empty", "fraud"]),
+]
+
+
+@pytest.mark.parametrize(("target", "clauses", "expected"), MLFLOW_SORT_CASES)
+def test_sort_entities_in_mlflow_order(target: Target, clauses: list[str], expected: list[str]) -> None:
+    from modelreg_cli.core.filter import MLFLOW_ORDERING
+
+    entities = VERSIONS if target == "versions" else MODELS
+    assert _labels(sort_entities(entities, parse_order_by(clauses, target), target, MLFLOW_ORDERING)) == expected
 
 
 @pytest.mark.parametrize(("target", "clauses", "expected"), SORT_CASES)

@@ -81,7 +81,7 @@ _NUMBER_RE: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _HEAD_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Key segments after a dot may start with a digit or hold '-': there is no arithmetic,
 # so 'tags.my-key' cannot be misread.
-_KEY_SEGMENT_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
+_KEY_SEGMENT_RE: Final = re.compile(r"[\w-]+")  # \w: letters of any script, as MLflow's keys
 
 
 @dataclass(frozen=True)
@@ -163,12 +163,15 @@ def _read_word(text: str, start: int) -> Token:
 
 
 def _read_segment(text: str, pos: int, bare: re.Pattern[str], word_start: int) -> tuple[str, int]:
-    if text.startswith("`", pos):
-        end = text.find("`", pos + 1)
+    # A key may be back-quoted, or (after a dot, as MLflow allows) double-quoted.
+    quote = text[pos : pos + 1]
+    if quote == "`" or (quote == '"' and pos > word_start):
+        end = text.find(quote, pos + 1)
+        what = "back-quoted" if quote == "`" else "double-quoted"
         if end < 0:
-            raise FilterError(f"unterminated back-quoted name starting at column {pos + 1}: add the closing `")
+            raise FilterError(f"unterminated {what} name starting at column {pos + 1}: add the closing {quote}")
         if end == pos + 1:
-            raise FilterError(f"empty back-quoted name at column {pos + 1}")
+            raise FilterError(f"empty {what} name at column {pos + 1}")
         return text[pos + 1 : end], end + 1
     match = bare.match(text, pos)
     if not match:
@@ -264,8 +267,20 @@ class AttributeRef:
     column: int
 
 
+_ATTRIBUTE_PREFIXES: Final = frozenset({"attribute", "attributes", "attr"})
+"""MLflow's `attribute.name`: the prefix names the kind of field, as tags. does."""
+
+
+def _without_attribute_prefix(token: Token) -> Token:
+    head = token.parts[0]
+    if token.quoted_head or head.lower() not in _ATTRIBUTE_PREFIXES or len(token.parts) != 2:
+        return token
+    return Token(token.kind, token.text, token.parts[1], token.column, token.parts[1:])
+
+
 def _resolve_attribute(token: Token) -> AttributeRef:
     # Attribute names are case-insensitive like the keywords; keys are not.
+    token = _without_attribute_prefix(token)
     head = token.parts[0] if token.quoted_head else token.parts[0].lower()
     if head in _KEYED:
         if len(token.parts) == 1:
@@ -458,6 +473,8 @@ class _Parser:
             if token.kind == "rparen":
                 return items
             if token.kind == "comma":
+                if self._peek().kind == "rparen":  # ('a',) as MLflow (Python's tuple syntax) allows
+                    continue
                 items.append(self._parse_value(attribute))
             elif token.kind == "eof":
                 raise FilterError(
@@ -683,16 +700,42 @@ _ORDER_ATTRIBUTES: Final[dict[str, OrderAttribute]] = {
     "last_updated": "last_updated",
     "last_updated_timestamp": "last_updated",
     "updated_at": "last_updated",
+    "timestamp": "last_updated",  # MLflow's name for it when ordering models
 }
 _ORDER_HINT: Final[dict[str, str]] = {
     "models": "name, created_at, last_updated, metrics.KEY",
     "versions": "name, version_number, created_at, last_updated, metrics.KEY",
 }
-_DEFAULT_ORDER: Final[dict[str, tuple[OrderKey, ...]]] = {
-    "models": (OrderKey("name"),),
-    # MLflow lists versions most recent first; name and version make it deterministic.
-    "versions": (OrderKey("created_at", True), OrderKey("name"), OrderKey("version_number", True)),
-}
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """The order of a search that names none, and the keys that break ties after the given ones
+    (each added unless a key on the same attribute was given)."""
+
+    default: Mapping[str, tuple[OrderKey, ...]]
+    tie_breakers: Mapping[str, tuple[OrderKey, ...]]
+
+
+MODELREG_ORDERING: Final = Ordering(
+    default={
+        "models": (OrderKey("name"),),
+        # Versions most recent first; name and version make it deterministic.
+        "versions": (OrderKey("created_at", True), OrderKey("name"), OrderKey("version_number", True)),
+    },
+    tie_breakers={"models": (OrderKey("name"),), "versions": (OrderKey("name"), OrderKey("version_number"))},
+)
+"""modelreg's own: `modelreg search` and the Python API."""
+
+MLFLOW_ORDERING: Final = Ordering(
+    default={
+        "models": (OrderKey("name"),),
+        "versions": (OrderKey("last_updated", True), OrderKey("name"), OrderKey("version_number", True)),
+    },
+    tie_breakers={"models": (OrderKey("name"),),
+                  "versions": (OrderKey("name"), OrderKey("version_number", True))},
+)
+"""MLflow's (its SQL store): versions last updated first; within a name, higher versions first."""
 
 
 def parse_order_by(clauses: Sequence[str], target: Target) -> list[OrderKey]:
@@ -735,6 +778,7 @@ def _parse_order_clause(clause: str, target: Target) -> list[OrderKey]:
 
 
 def _resolve_order_attribute(token: Token, target: Target) -> tuple[OrderAttribute, str | None]:
+    token = _without_attribute_prefix(token)
     head = token.parts[0] if token.quoted_head else token.parts[0].lower()
     if _KEYED.get(head) == "metrics":
         if len(token.parts) == 1:
@@ -750,16 +794,17 @@ def _resolve_order_attribute(token: Token, target: Target) -> tuple[OrderAttribu
     return attribute, None
 
 
-def sort_entities(entities: Sequence[E], keys: Sequence[OrderKey], target: Target) -> list[E]:
-    """Sort by KEYS (or the target's default), then name and version as tie-breakers.
+def sort_entities(entities: Sequence[E], keys: Sequence[OrderKey], target: Target,
+                  ordering: Ordering = MODELREG_ORDERING) -> list[E]:
+    """Sort by KEYS (or ORDERING's default for the target), then ORDERING's tie-breakers.
 
     Entities lacking a key's value (a metric, an unreadable timestamp) sort last in
     both directions. For models, ``metrics.KEY`` sorts by the highest value of that
     metric across the model's versions: "the model's best run" is the common question.
     """
     _check_target(target)
-    effective = list(keys or _DEFAULT_ORDER[target])
-    tie_breakers = [OrderKey("name")] + ([OrderKey("version_number")] if target == "versions" else [])
+    effective = list(keys or ordering.default[target])
+    tie_breakers = ordering.tie_breakers[target]
     effective += [tie for tie in tie_breakers if all(tie.attribute != key.attribute for key in effective)]
     ordered = list(entities)
     # Stable sorts from the least to the most significant key compose into one

@@ -15,7 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from modelreg_cli.core.filter import FilterError, Target, parse_filter, parse_order_by, sort_entities
+from modelreg_cli.core.filter import (
+    MODELREG_ORDERING,
+    FilterError,
+    Ordering,
+    Target,
+    parse_filter,
+    parse_order_by,
+    sort_entities,
+)
 from modelreg_cli.core.manifests import Artifact, Lineage, ModelManifest, RegisteredModel, VersionManifest
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import InvalidInputError
@@ -87,12 +95,13 @@ def version_entities(documents: ModelDocuments) -> list[Document]:
     return entities
 
 
-def model_entity(documents: ModelDocuments) -> Document:
-    """The model as the filter sees it: its own fields, and every version under `versions`."""
+def model_entity(documents: ModelDocuments, own_updated: bool = False) -> Document:
+    """The model as the filter sees it: its own fields, and every version under `versions`.
+    Its `updated_at` is the last change to the model or any of its versions, as RegisteredModel
+    shows it; with OWN_UPDATED, model.yaml's own (MLflow's last_updated_timestamp of a model)."""
     model = documents.model
     versions = version_entities(documents)
-    # Updated is the last change to the model or any of its versions, as RegisteredModel shows it.
-    updated = max([model["updated_at"], *(version["updated_at"] for version in versions)])
+    updated = model["updated_at"] if own_updated else max([model["updated_at"], *(v["updated_at"] for v in versions)])
     return {
         "name": model["name"], "description": model["description"], "tags": model["tags"],
         "owners": model["owners"], "created_at": model["created_at"], "created_by": model["created_by"],
@@ -133,8 +142,10 @@ def search(
     order_by: Sequence[str],
     max_results: int,
     page_token: str | None,
+    ordering: Ordering = MODELREG_ORDERING,
 ) -> SearchPage[Document]:
-    """The page of ENTITIES matching FILTER_TEXT, in ORDER_BY order; errors are InvalidInputError."""
+    """The page of ENTITIES matching FILTER_TEXT, in ORDER_BY order (ORDERING: the default order
+    and tie-breakers); errors are InvalidInputError."""
     order = tuple(order_by)
     if max_results < 1:
         raise InvalidInputError(f"max_results must be at least 1, not {max_results}")
@@ -147,7 +158,7 @@ def search(
     query = Query(target, filter_text or "", order)
     offset = decode_page_token(page_token, query) if page_token else 0
     matched = [entity for entity in entities if parsed.matches(entity)]
-    ordered = sort_entities(matched, keys, target)
+    ordered = sort_entities(matched, keys, target, ordering)
     end = offset + max_results
     token = encode_page_token(end, query) if end < len(ordered) else None
     return SearchPage(ordered[offset:end], token)

@@ -181,17 +181,22 @@ class Registry:
         order_by: Sequence[str] = (),
         max_results: int = DEFAULT_MAX_RESULTS,
         page_token: str | None = None,
+        *,
+        mlflow_semantics: bool = False,
     ) -> SearchPage[RegisteredModel]:
         """Registered models matching FILTER (MLflow's search_registered_models, and more: see
         docs/search.md), ordered by ORDER_BY ("name", "last_updated DESC", "metrics.auc DESC",
-        ...; default name), MAX_RESULTS a page; pass the page's next_page_token for the next one."""
+        ...; default name), MAX_RESULTS a page; pass the page's next_page_token for the next one.
+        MLFLOW_SEMANTICS: a model's last update is its own (model.yaml's), not its versions'."""
         from modelreg_cli.core import search
+        from modelreg_cli.core.filter import MLFLOW_ORDERING, MODELREG_ORDERING
         from modelreg_cli.store.cache import collection_paused
 
         documents = {found.name: found for found in self._store.read_documents()}
+        ordering = MLFLOW_ORDERING if mlflow_semantics else MODELREG_ORDERING
         with collection_paused():
-            entities = [search.model_entity(found) for found in documents.values()]
-            page = search.search(entities, "models", filter, order_by, max_results, page_token)
+            entities = [search.model_entity(found, own_updated=mlflow_semantics) for found in documents.values()]
+            page = search.search(entities, "models", filter, order_by, max_results, page_token, ordering)
         stages = self.config.stages
         items = [search.registered_model(documents[entity["name"]], stages) for entity in page.items]
         return SearchPage(items, page.next_page_token)
@@ -202,17 +207,22 @@ class Registry:
         order_by: Sequence[str] = (),
         max_results: int = DEFAULT_MAX_RESULTS,
         page_token: str | None = None,
+        *,
+        mlflow_semantics: bool = False,
     ) -> SearchPage[ModelVersion]:
         """Versions matching FILTER (MLflow's search_model_versions, and more: see docs/search.md),
         ordered by ORDER_BY (default: newest first), MAX_RESULTS a page; pass the page's
-        next_page_token for the next one."""
+        next_page_token for the next one. MLFLOW_SEMANTICS: MLflow's default order (last updated
+        first) and tie-breaks (within a name, higher versions first)."""
         from modelreg_cli.core import search
+        from modelreg_cli.core.filter import MLFLOW_ORDERING, MODELREG_ORDERING
         from modelreg_cli.store.cache import collection_paused
 
         documents = self._store.read_documents()
+        ordering = MLFLOW_ORDERING if mlflow_semantics else MODELREG_ORDERING
         with collection_paused():
             entities = [entity for found in documents for entity in search.version_entities(found)]
-            page = search.search(entities, "versions", filter, order_by, max_results, page_token)
+            page = search.search(entities, "versions", filter, order_by, max_results, page_token, ordering)
         items = [ModelVersion.model_validate({"aliases": [], **entity}) for entity in page.items]
         return SearchPage(items, page.next_page_token)
 
