@@ -84,7 +84,8 @@ def test_transition_with_archive_existing_moves_the_holder_in_the_same_change() 
     move, change = changes.transition(CONFIG, state, 2, "production", T1, archive_existing=True, message="better auc")
     assert move.archived == (1,)
     assert change is not None
-    assert sorted(change.writes) == ["models/fraud/versions/1.yaml", "models/fraud/versions/2.yaml"]
+    # the model moves too (its updated_at, as in MLflow)
+    assert sorted(change.writes) == ["models/fraud/model.yaml", "models/fraud/versions/1.yaml", "models/fraud/versions/2.yaml"]
     assert state.versions[1].stage == "Archived"
     assert state.versions[2].stage == "Production"
     assert state.versions[2].updated_at == T1.when
@@ -185,3 +186,23 @@ def test_rename_moves_every_file_and_keeps_aliases() -> None:
 def test_commit_message_without_a_model_or_body() -> None:
     change = changes.Change("init", "", "init model registry")
     assert change.commit_message() == "init model registry\n\nModelreg-Op: init\n"
+
+
+def test_updated_at_moves_on_what_mlflow_moves_last_updated_on() -> None:
+    """Aliases and tags leave every updated_at alone; a version's description moves only its own;
+    a transition moves the version's and its model's; a rename moves the model's and every version's."""
+    state = model_with("None", "None")
+    changes.set_alias(state, "champion", 1, T1)
+    changes.set_tag(state, "team", "risk", T1)
+    changes.set_tag(state, "k", "v", T1, number=1)
+    changes.delete_tag(state, "k", T1, number=1)
+    changes.delete_alias(state, "champion", T1)
+    assert (state.model.updated_at, state.versions[1].updated_at) == (T0.when, T0.when)
+    changes.describe(state, "better", T1, number=2)
+    assert (state.model.updated_at, state.versions[2].updated_at) == (T0.when, T1.when)
+    t2 = Stamp("ada@example.com", "2026-10-03T12:00:00Z")
+    changes.transition(CONFIG, state, 1, "Staging", t2)
+    assert (state.model.updated_at, state.versions[1].updated_at) == (t2.when, t2.when)
+    t3 = Stamp("ada@example.com", "2026-10-04T12:00:00Z")
+    changes.rename(state, "fraud2", ["fraud"], t3)
+    assert {state.model.updated_at, *(v.updated_at for v in state.versions.values())} == {t3.when}

@@ -60,7 +60,7 @@ Modelreg-Undoes: {promoted['v3']}
 
 """
     assert git(registry_path, "show", "--name-only", "--format=", "HEAD").split() == [
-        "models/fraud/versions/2.yaml", "models/fraud/versions/3.yaml",
+        "models/fraud/model.yaml", "models/fraud/versions/2.yaml", "models/fraud/versions/3.yaml",
     ]
     assert git(registry_path, "status", "--porcelain") == ""
     assert ok(cli, "log", "fraud", "-n", "1") == f"""\

@@ -244,11 +244,18 @@ def transition(
         )
     check_transition(config, state, number, target, stamp.who, displaced, archived, held_before)
     writes = _move(state, [number], target, stamp) | _move(state, displaced, archived, stamp)
+    writes |= _moved_model(state, stamp)
     subject = f"transition {state.name} v{number}: {before} -> {target}"
     if displaced:
         subject += "; archive " + ", ".join(f"v{n}" for n in displaced)
     change = Change("transition", state.name, subject, writes=writes, version=number, message=message)
     return Transition(number, before, target, tuple(displaced)), change
+
+
+def _moved_model(state: ModelState, stamp: Stamp) -> dict[str, str]:
+    """A version changing stage is a change to its model too (its updated_at moves, as in MLflow)."""
+    state.model.updated_at = stamp.when
+    return _model_writes(state)
 
 
 def _move(state: ModelState, numbers: Iterable[int], stage: str, stamp: Stamp) -> dict[str, str]:
@@ -272,8 +279,7 @@ def set_alias(state: ModelState, alias: str, number: int, stamp: Stamp, message:
     if previous == number:
         return None
     check_alias(config, state, alias, number, stamp.who, returning)
-    state.model.aliases = {**state.model.aliases, alias: number}
-    state.model.updated_at = stamp.when
+    state.model.aliases = {**state.model.aliases, alias: number}  # an alias does not move updated_at (as in MLflow)
     if previous is None:
         subject = f"alias {state.name}@{alias} -> v{number}"
     else:
@@ -290,7 +296,6 @@ def delete_alias(state: ModelState, alias: str, stamp: Stamp, message: str | Non
     aliases = dict(state.model.aliases)
     number = aliases.pop(alias)
     state.model.aliases = aliases
-    state.model.updated_at = stamp.when
     subject = f"delete alias {state.name}@{alias} (was v{number})"
     return Change("alias-delete", state.name, subject, writes=_model_writes(state), version=number, message=message)
 
@@ -303,7 +308,7 @@ def set_tag(
     if target.tags.get(key) == value:
         return None
     target.tags = {**target.tags, key: value}
-    return _touch(state, target, stamp, "tag-set", f"tag {_label(state, number)}: {key}={value}", number, message)
+    return _touch(state, target, None, "tag-set", f"tag {_label(state, number)}: {key}={value}", number, message)
 
 
 def delete_tag(
@@ -313,7 +318,7 @@ def delete_tag(
     if key not in target.tags:
         raise NotFoundError(f"{_label(state, number)} has no tag {key!r}")
     target.tags = {k: v for k, v in target.tags.items() if k != key}
-    return _touch(state, target, stamp, "tag-delete", f"untag {_label(state, number)}: {key}", number, message)
+    return _touch(state, target, None, "tag-delete", f"untag {_label(state, number)}: {key}", number, message)
 
 
 def describe(
@@ -333,13 +338,16 @@ def _label(state: ModelState, number: int | None) -> str:
 def _touch(
     state: ModelState,
     target: ModelManifest | VersionManifest,
-    stamp: Stamp,
+    stamp: Stamp | None,
     op: str,
     subject: str,
     number: int | None,
     message: str | None,
 ) -> Change:
-    target.updated_at = stamp.when
+    """The change that writes TARGET (the model or one version); STAMP, when given, moves its
+    updated_at. A tag moves nothing, as in MLflow: updated_at tells of the lifecycle."""
+    if stamp is not None:
+        target.updated_at = stamp.when
     if isinstance(target, VersionManifest):
         writes = _version_write(target)
     else:
@@ -387,6 +395,7 @@ def rename(
     state.model.updated_at = stamp.when
     for manifest in state.versions.values():
         manifest.name = new_name
+        manifest.updated_at = stamp.when  # as in MLflow: a rename touches every version
     writes = _model_writes(state)
     for manifest in state.versions.values():
         writes.update(_version_write(manifest))
@@ -504,7 +513,7 @@ def rollback_stage(
     moves = [StageMove(target, manifest.stage, stage)] if manifest.stage != stage else []
     moves += [StageMove(n, stage, archived) for n in displaced]
     writes = _move(state, [target] if manifest.stage != stage else [], stage, stamp)
-    writes |= _move(state, displaced, archived, stamp)
+    writes |= _move(state, displaced, archived, stamp) | _moved_model(state, stamp)
     was = ", ".join(f"v{n}" for n in displaced) or "none"
     subject = f"rollback {state.name} {stage}: {was} -> v{target}"
     return moves, _rollback_change(state, subject, writes, target, undone, message)
@@ -523,7 +532,6 @@ def rollback_alias(
         raise ConflictError(f"{state.name}@{alias} already points at version {target}: nothing to roll back")
     check_alias(config, state, alias, target, stamp.who, returning)
     state.model.aliases = {**state.model.aliases, alias: target}
-    state.model.updated_at = stamp.when
     was = f"v{previous}" if previous is not None else "none"
     subject = f"rollback {state.name}@{alias}: {was} -> v{target}"
     return _rollback_change(state, subject, _model_writes(state), target, undone, message)
