@@ -72,6 +72,7 @@ def main_options(
 app.command()(lifecycle.init)
 app.command()(lifecycle.create)
 app.command()(lifecycle.register)
+app.command()(lifecycle.copy)
 app.command()(lifecycle.transition)
 app.command()(governance.promote)
 app.add_typer(labels.alias_app, name="alias")

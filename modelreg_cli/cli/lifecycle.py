@@ -1,4 +1,4 @@
-"""Commands that change the registry: init, create, register, transition, describe, delete, rename."""
+"""Commands that change the registry: init, create, register, copy, transition, describe, delete, rename."""
 
 from __future__ import annotations
 
@@ -121,6 +121,35 @@ def register(
 
 
 _PROGRESS_THRESHOLD = 64 << 20
+
+
+def copy(
+    ctx: typer.Context,
+    uri: Annotated[str, typer.Argument(help="The version to copy: models:/NAME/3, models:/NAME@ALIAS, models:/NAME/STAGE.")],
+    name: Annotated[str, typer.Argument(help="The model that gets the copy as its next version (created if missing).")],
+    registry_to: Annotated[
+        str | None, typer.Option("--registry-to", help="Copy into this registry folder instead of the same one.",
+                                 show_default=False)
+    ] = None,
+    message: MessageOption = None,
+    registry: RegistryOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Register a version again under another model (MLflow's copy_model_version).
+
+    The copy has the same artifact, run, metrics, params, tags and description, starts in the first
+    stage, and its lineage points at the original.
+    """
+    from modelreg_cli.cli.common import open_registry
+    from modelreg_cli.service import Registry
+
+    source = open_registry(ctx, registry)
+    target = Registry(registry_to) if registry_to is not None else None
+    copied = source.copy_version(uri, name, to=target, message=message)
+    if json:
+        print_json(copied.model_dump(mode="json"))
+    else:
+        typer.echo(f"Copied {uri} to {copied.name} version {copied.version}")
 
 
 def _progress_bar(total: int) -> Callable[[int], None] | None:

@@ -188,6 +188,33 @@ def register(
     return manifest, change
 
 
+def copy_version(
+    config: RegistryConfig,
+    state: ModelState | None,
+    existing: Iterable[str],
+    original: VersionManifest,
+    source: str,
+    stamp: Stamp,
+    message: str | None = None,
+) -> tuple[VersionManifest, Change]:
+    """ORIGINAL registered again as the next version of STATE's model (created when STATE is None;
+    its name is the request's), as MLflow's copy_model_version does: the same artifact (SOURCE: the
+    original's source, as valid where the copy lives), run, metrics, params, tags and description,
+    in the first stage, with lineage pointing at the original (models:/NAME/N)."""
+    if state is None:
+        raise InvalidInputError("copy_version needs the destination model: create it first")
+    origin = f"models:/{original.name}/{original.version}"
+    request = RegisterRequest.of_version(original, config.initial_stage)
+    lineage = Lineage(code_commit=original.lineage.code_commit, datasets=list(original.lineage.datasets),
+                      parents=[origin])
+    copied = RegisterRequest(**{**request.__dict__, "name": state.name, "source": source, "stage": None,
+                                "aliases": (), "lineage": lineage})
+    manifest, change = register(config, state, existing, copied, stamp, message)
+    change.subject = f"copy {original.name} v{original.version} to {state.name} v{manifest.version}"
+    change.trailers = {**change.trailers, "Copied-From": origin}
+    return manifest, change
+
+
 def _check_registration(config: RegistryConfig, state: ModelState, manifest: VersionManifest, aliases: list[str],
                         who: str) -> None:
     """A version registered in a stage other than the first moves into it; its aliases are set."""

@@ -360,6 +360,30 @@ class Registry:
 
         return self._write(operation)  # the lock is taken after hashing, which may be long
 
+    def copy_version(self, uri: str | ModelURI, name: str, *, to: Registry | None = None,
+                     message: str | None = None) -> ModelVersion:
+        """Register the version URI points at again as the next version of NAME (created when
+        missing), in this registry or in TO: same artifact, run, metrics, params, tags and
+        description, lineage pointing at the original (MLflow's copy_model_version). A source kept in
+        this repository is recorded as a file:// URI when the copy goes to another repository."""
+        original = self.resolve(uri)
+        target = to if to is not None else self
+        source = original.source
+        if not artifacts.has_scheme(source) and target._store.repo.toplevel != self._store.repo.toplevel:
+            source = (self._store.repo.toplevel / source).resolve().as_uri()
+        manifest = original.model_copy()
+        stamp = target._store.stamp()
+
+        def operation(reg: Registry) -> tuple[changes.Change | None, Finish[ModelVersion]]:
+            state = reg._store.read_model(name)
+            if state is None:
+                state, _ = changes.create_model(reg._store.model_names(), name, stamp)
+            copied, change = changes.copy_version(reg.config, state, reg._store.model_names(), manifest, source,
+                                                  stamp, message)
+            return change, lambda commit: ModelVersion(**copied.model_dump(), aliases=[])
+
+        return target._write(operation)
+
     def transition(
         self, name: str, version: int, stage: str, archive_existing: bool = False, message: str | None = None
     ) -> TransitionResult:

@@ -28,6 +28,11 @@ _CHUNK = 1 << 20
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+def has_scheme(source: str) -> bool:
+    """Whether SOURCE is a URI (s3://, runs:/, file://, ...) rather than a path (a Windows drive is a path)."""
+    return bool(_SCHEME.match(source)) and not re.match(r"[A-Za-z]:[\\/]", source)
+
+
 @dataclass(frozen=True)
 class LocalSource:
     path: Path
