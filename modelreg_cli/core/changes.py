@@ -251,16 +251,19 @@ def transition(
     message: str | None = None,
     *,
     held_before: HeldStage | None = None,
+    every_holder: bool = False,
 ) -> tuple[Transition, Change | None]:
     """Move a version to STAGE; None for the change when it is already there. The policy applies
-    (core/policy.py); HELD_BEFORE tells, when asked, whether a version held a stage before."""
+    (core/policy.py); HELD_BEFORE tells, when asked, whether a version held a stage before.
+    EVERY_HOLDER (with ARCHIVE_EXISTING): archive every other version in STAGE, exclusive or not,
+    as MLflow's archive_existing_versions does."""
     target = canonical_stage(stage, config.stages)
     manifest = state.version(number)
     before = manifest.stage
     if before == target:
         return Transition(number, before, target), None
     displaced: list[int] = []
-    if target in config.exclusive_stages:
+    if target in config.exclusive_stages or (every_holder and archive_existing):
         displaced = [n for n in state.holders(target) if n != number]
     archived = archive_stage(config) if displaced else ""
     if displaced and not archive_existing:

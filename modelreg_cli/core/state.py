@@ -46,8 +46,10 @@ class ModelState:
         manifest = self.version(number)
         return ModelVersion(**manifest.model_dump(), aliases=self.aliases_of(number))
 
-    def view(self, stages: list[str], with_versions: bool = False) -> RegisteredModel:
-        updated = max([self.model.updated_at, *(v.updated_at for v in self.versions.values())])
+    def view(self, stages: list[str], with_versions: bool = False, own_updated: bool = False) -> RegisteredModel:
+        """The model as the API shows it; its updated_at is the last change to it or any of its
+        versions, or with OWN_UPDATED model.yaml's own."""
+        updated = max([self.model.updated_at, *([] if own_updated else (v.updated_at for v in self.versions.values()))])
         holders = {stage: self.holders(stage) for stage in stages}
         return RegisteredModel(
             name=self.name,

@@ -20,6 +20,7 @@ from modelreg_cli.core.names import canonical_stage
 from modelreg_cli.core.search import DEFAULT_MAX_RESULTS, SearchPage
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.core.uri import ModelURI, parse_model_uri
+from modelreg_cli.errors import NotFoundError
 from modelreg_cli.service.askers import alias_history, stage_history
 from modelreg_cli.store import artifacts, publish
 from modelreg_cli.store.files import RegistryStore, init_registry, open_store
@@ -132,8 +133,11 @@ class Registry:
         stages = self.config.stages
         return [registered_model(documents, stages) for documents in self._store.read_documents()]
 
-    def get_model(self, name: str, with_versions: bool = True) -> RegisteredModel:
-        return self._store.require_model(name).view(self.config.stages, with_versions=with_versions)
+    def get_model(self, name: str, with_versions: bool = True, *, mlflow_semantics: bool = False) -> RegisteredModel:
+        """Model NAME (with its versions). Its updated_at is the last change to it or any of its
+        versions; with MLFLOW_SEMANTICS, its own (MLflow's last_updated_timestamp of a model)."""
+        return self._store.require_model(name).view(self.config.stages, with_versions=with_versions,
+                                                    own_updated=mlflow_semantics)
 
     def get_version(self, name: str, version: int) -> ModelVersion:
         return self._store.require_model(name).view_version(version)
@@ -225,6 +229,19 @@ class Registry:
             page = search.search(entities, "versions", filter, order_by, max_results, page_token, ordering)
         items = [ModelVersion.model_validate({"aliases": [], **entity}) for entity in page.items]
         return SearchPage(items, page.next_page_token)
+
+    def download_uri(self, version: ModelVersion) -> str:
+        """Where VERSION's bytes can be read: its source, with a path kept in the repository made an
+        absolute file:// URI of this checkout (NotFoundError for a registry read from a URL, which
+        has no checkout)."""
+        if artifacts.has_scheme(version.source):
+            return version.source
+        if self._store.read_only:
+            raise NotFoundError(
+                f"{version.name} v{version.version} is kept in the registry's repository ({version.source}), which "
+                "this registry, read from git, has no checkout of: clone the repository and open the clone"
+            )
+        return (self._store.repo.toplevel / version.source).resolve().as_uri()
 
     def resolve(self, uri: str | ModelURI) -> ModelVersion:
         """The version a models:/ URI points at."""
@@ -385,15 +402,18 @@ class Registry:
         return target._write(operation)
 
     def transition(
-        self, name: str, version: int, stage: str, archive_existing: bool = False, message: str | None = None
+        self, name: str, version: int, stage: str, archive_existing: bool = False, message: str | None = None,
+        *, every_holder: bool = False,
     ) -> TransitionResult:
-        """Move VERSION of NAME to STAGE (any case); see --archive-existing for exclusive stages."""
+        """Move VERSION of NAME to STAGE (any case); see --archive-existing for exclusive stages.
+        EVERY_HOLDER: with ARCHIVE_EXISTING, archive every other version in STAGE, exclusive or not
+        (MLflow's archive_existing_versions)."""
 
         def operation(reg: Registry) -> tuple[changes.Change | None, Finish[TransitionResult]]:
             state = reg._model(name)
             move, change = changes.transition(
                 reg.config, state, version, stage, reg._store.stamp(), archive_existing, message,
-                held_before=reg._stage_history(name),
+                held_before=reg._stage_history(name), every_holder=every_holder,
             )
             return change, lambda commit: TransitionResult(
                 state.view_version(version), move.from_stage, move.to_stage, move.archived, commit
