@@ -356,7 +356,12 @@ class ModelregStore(AbstractStore):  # type: ignore[misc]  # MLflow's classes ar
         with mlflow_errors():
             if alias.lower() == "latest":
                 return to_model_version(registry.resolve(ModelURI(_name(name), "latest")))
-            return to_model_version(registry.resolve(ModelURI(_name(name), "alias", alias)))
+            model = registry.get_model(_name(name), with_versions=False)
+            if alias not in model.aliases:  # MLflow's code for it: the alias is a bad parameter, not a resource
+                known = ", ".join(sorted(model.aliases)) or "none"
+                raise MlflowException(f"Registered model alias {alias} not found (aliases of {name!r}: {known}).",
+                                      INVALID_PARAMETER_VALUE)
+            return to_model_version(registry.resolve(ModelURI(name, "alias", alias)))
 
     def _await_model_version_creation(self, mv: ModelVersion, await_creation_for: int) -> None:
         """A version is READY once its commit is made: nothing to wait for."""
