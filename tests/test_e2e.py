@@ -104,7 +104,8 @@ def test_the_demo_script_runs_to_the_end(tmp_path: Path) -> None:
 
 
 MODULES_NOT_FOR_HELP = ("pydantic", "yaml", "git", "gitdb", "modelreg_cli.service", "modelreg_cli.store", "jinja2",
-                        "modelreg_cli.site")
+                        "modelreg_cli.site", "mlflow", "gto", "sqlalchemy", "modelreg_cli.integrations",
+                        "modelreg_cli.importers")
 
 
 def _imported_after(args: list[str], cwd: Path) -> set[str]:
@@ -131,7 +132,7 @@ def test_read_only_commands_do_not_load_git(registry_path: Path) -> None:
     git(registry_path, "status")  # the registry is a repository, yet reading it needs no git library
     loaded = _imported_after(["--registry", str(registry_path), "list"], registry_path)
     assert "modelreg_cli.service" in loaded
-    assert not {"git", "gitdb", "jinja2"} & loaded
+    assert not {"git", "gitdb", "jinja2", "mlflow", "gto", "sqlalchemy", "modelreg_cli.integrations"} & loaded
 
 
 def test_plain_commands_do_not_load_the_site_renderer(registry_path: Path) -> None:

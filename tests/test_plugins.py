@@ -33,8 +33,9 @@ class Importer:
     name = "fake"
     summary = "Import nothing, for the test"
 
-    def run(self, registry, source, options, dry_run):
-        return [f"would import {source}" if dry_run else f"imported {source}"]
+    def read(self, source, options):
+        from modelreg_cli.importers import ImportPlan
+        return ImportPlan(stages=[source])
 '''
 
 
@@ -95,7 +96,7 @@ def test_importers_are_plugins_too(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                    "Importer")
     importer = get_importer("fake")
     assert (importer.name, importer.summary) == ("fake", "Import nothing, for the test")
-    assert importer.run(None, "sqlite:///mlflow.db", {}, dry_run=True) == ["would import sqlite:///mlflow.db"]  # type: ignore[arg-type]
+    assert importer.read("sqlite:///mlflow.db", {}).stages == ["sqlite:///mlflow.db"]
 
 
 # --------------------------------------------------------------------------- the local folder store

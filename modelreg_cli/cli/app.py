@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from modelreg_cli.cli import governance, history, labels, lifecycle, query, search, sharing
+from modelreg_cli.cli import governance, history, imports, labels, lifecycle, query, search, sharing
 from modelreg_cli.cli.boundary import DEBUG_ENV, error_boundary
 from modelreg_cli.cli.common import RegistryOption
 from modelreg_cli.cli.site import site_app
@@ -93,6 +93,7 @@ app.command()(sharing.sync)
 app.command()(governance.check)
 app.command()(governance.codeowners)
 app.add_typer(site_app, name="site")
+app.add_typer(imports.import_app, name="import")
 
 
 def main() -> None:
