@@ -8,6 +8,8 @@ import pytest
 
 from conftest import Runner, snapshot
 
+PATH_RULE = "reads as a path that resolves elsewhere ('..', '.', '//' or a slash at an end): write it without those"
+
 
 @pytest.fixture
 def populated(registry_path: Path, cli: Runner) -> Path:
@@ -45,7 +47,7 @@ CASES = [
     (["register", "fraud", "s3://x", "--alias", "a@b"], 1,
      "alias 'a@b' is not allowed: use 1-64 letters, digits, '_' or '-', not starting with '-'"),
     # bad names
-    (["register", "team//fraud", "s3://x"], 1, "model name 'team//fraud' reads as a path that resolves elsewhere ('..', '.', '//' or a slash at an end): write it without those"),
+    (["register", "team//fraud", "s3://x"], 1, f"model name 'team//fraud' {PATH_RULE}"),
     (["register", "fraud\nx", "s3://x"], 1,
      "model name 'fraud\\nx' contains a control character (a line break, a tab...): remove it"),
     (["register", "", "s3://x"], 1, "model name is empty: give a name like fraud-detector"),
@@ -53,8 +55,8 @@ CASES = [
     (["create", "FRAUD"], 1, "model 'FRAUD' differs from existing model 'fraud' only in case: use 'fraud' or another name"),
     (["register", "Fraud", "s3://x"], 1,
      "model 'Fraud' differs from existing model 'fraud' only in case: use 'fraud' or another name"),
-    (["rename", "fraud", "../evil"], 1, "model name '../evil' reads as a path that resolves elsewhere ('..', '.', '//' or a slash at an end): write it without those"),
-    (["show", "../etc"], 1, "model name '../etc' reads as a path that resolves elsewhere ('..', '.', '//' or a slash at an end): write it without those"),
+    (["rename", "fraud", "../evil"], 1, f"model name '../evil' {PATH_RULE}"),
+    (["show", "../etc"], 1, f"model name '../etc' {PATH_RULE}"),
     # malformed K=V
     (["register", "fraud", "s3://x", "--metric", "auc"], 1, "malformed metric 'auc': write it as KEY=VALUE"),
     (["register", "fraud", "s3://x", "--metric", "auc=high"], 1,

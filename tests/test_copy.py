@@ -7,9 +7,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Outcome, Runner, git, snapshot, subjects
-
 from modelreg_cli.service import Registry
+
+from conftest import Outcome, Runner, git, snapshot, subjects
 
 
 def test_copy_into_another_model_keeps_the_artifact_and_points_at_the_original(registry_path: Path, cli: Runner) -> None:

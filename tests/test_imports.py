@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Outcome, git, needs
 
 from modelreg_cli.service import Registry
+
+from conftest import Outcome, git, needs
 
 pytestmark = pytest.mark.slow
 

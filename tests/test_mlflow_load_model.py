@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git, needs
 
 from modelreg_cli.service import Registry
+
+from conftest import git, needs
 
 pytestmark = pytest.mark.slow
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import git, needs, set_date, set_identity
 
 pytestmark = pytest.mark.slow

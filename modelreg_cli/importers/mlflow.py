@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from modelreg_cli.importers import ImportedModel, ImportedVersion, ImportPlan, StageChange
 from modelreg_cli.errors import InvalidInputError
+from modelreg_cli.importers import ImportedModel, ImportedVersion, ImportPlan, StageChange
 
 UNKNOWN_USER = "mlflow-import@localhost"
 """The author of what MLflow recorded no user for (its own stores leave user_id empty)."""
