@@ -21,7 +21,7 @@ from modelreg_cli.core.serialize import dump_document
 from modelreg_cli.errors import ModelregError
 
 if TYPE_CHECKING:
-    from modelreg_cli.importers import ImportedModel, ImportedVersion, ImportPlan
+    from modelreg_cli.core.imports import ImportedModel, ImportedVersion, ImportPlan
     from modelreg_cli.service.registry import Registry
 
 ORIGIN_TAG = "imported.from"
