@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from markupsafe import escape
@@ -154,7 +155,7 @@ def test_every_relative_link_resolves_and_nothing_is_fetched_from_elsewhere(stor
         for link in page.links:
             assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/", link), f"{name}: {link} is not relative"
             path, _, fragment = link.partition("#")
-            target = (out / name).parent / path if path else out / name
+            target = (out / name).parent / unquote(path) if path else out / name  # as a browser reads it
             assert target.resolve().is_file(), f"{name}: {link} leads nowhere"
             assert target.resolve().is_relative_to(out.resolve()), f"{name}: {link} leaves the site"
             if fragment:
@@ -411,3 +412,21 @@ def test_serve_on_a_busy_port_says_what_to_do(story: Story, cli: Runner) -> None
     assert result.code == 1
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port} (")
     assert result.stderr.endswith("): pass --port with another port, or --port 0 for any free one\n")
+
+
+def test_names_mlflow_allows_get_one_folder_each_and_links_that_reach_them(registry_path: Path, cli: Runner,
+                                                                           tmp_path: Path) -> None:
+    names = ["team/fraud", "fraud detector", "détecteur"]
+    for name in names:
+        assert cli("register", name, "s3://m/1").code == 0
+    out = tmp_path / "site"
+    assert build(cli, out).code == 0
+    assert sorted(path.name for path in (out / "models").iterdir()) == ["d%C3%A9tecteur", "fraud%20detector",
+                                                                        "team%2Ffraud"]
+    found = pages(out)
+    for name, page in found.items():
+        for link in page.links:
+            path = link.partition("#")[0]
+            if path:
+                assert ((out / name).parent / unquote(path)).resolve().is_file(), f"{name}: {link} leads nowhere"
+    assert "team/fraud" in found["models/team%2Ffraud/index.html"].text

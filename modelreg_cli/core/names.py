@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from modelreg_cli.errors import InvalidInputError
 
@@ -12,6 +13,8 @@ from modelreg_cli.errors import InvalidInputError
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _FOLDER_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+"""Unicode categories of characters that do not show, or reorder what follows (bidi overrides)."""
 MAX_MODEL_NAME = 256
 """MLflow's limit (its database column), in characters."""
 MAX_FOLDER_BYTES = 255
@@ -64,6 +67,12 @@ def validate_model_name(name: str) -> str:
         raise InvalidInputError("model name is empty: give a name like fraud-detector")
     if _CONTROL.search(name):
         raise InvalidInputError(f"model name {name!r} contains a control character (a line break, a tab...): remove it")
+    hidden = next((char for char in name if unicodedata.category(char) in _INVISIBLE), None)
+    if hidden is not None:
+        raise InvalidInputError(
+            f"model name {name!r} contains the invisible character U+{ord(hidden):04X} "
+            f"({unicodedata.name(hidden, 'unnamed')}), which makes one name look like another: remove it"
+        )
     if any(part in ("", ".", "..") for part in name.split("/")):
         raise InvalidInputError(
             f"model name {name!r} reads as a path that resolves elsewhere ('..', '.', '//' or a slash at an end): "

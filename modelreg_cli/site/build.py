@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from modelreg_cli.core.names import model_folder
 from modelreg_cli.errors import InvalidInputError
 from modelreg_cli.site import charts, content, words
 
@@ -142,10 +143,10 @@ class Links:
         return f"{self._up}static/{name}"
 
     def model(self, name: str) -> str:
-        return f"{self._up}models/{quote(name, safe='')}/index.html"
+        return f"{self._up}models/{quote(model_folder(name), safe='')}/index.html"
 
     def version(self, name: str, number: int) -> str:
-        return f"{self._up}models/{quote(name, safe='')}/versions/{number}.html"
+        return f"{self._up}models/{quote(model_folder(name), safe='')}/versions/{number}.html"
 
     def activity(self, page: int) -> str:
         return f"{self._up}{activity_file(page)}"
@@ -255,7 +256,7 @@ class PageWriter:
     def model(self, model: ModelContent) -> None:
         """The model's page and its versions' pages."""
         gathered = self.gathered
-        folder = f"models/{model.name}"
+        folder = f"models/{model_folder(model.name)}"  # the registry's own folder name: one level, always
         stage_order = {stage: index for index, stage in enumerate(gathered.config.stages)}
         self.write(f"{folder}/index.html", "model.html", 2, section="models", m=model,
                    stage_order=stage_order, **_model_context(gathered, model))
