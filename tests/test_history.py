@@ -79,34 +79,34 @@ def history(registry_path: Path, cli: Runner, monkeypatch: pytest.MonkeyPatch) -
 def test_log_of_the_whole_registry(history: dict[str, str], cli: Runner) -> None:
     short = {name: commit[:8] for name, commit in history.items()}
     assert ok(cli, "log") == f"""\
-2026-10-08 09:00  {short['merge']}  {EMAIL}
+2026-10-08 09:00  {short['merge']}  Ada <{EMAIL}>
   description of fraud v2: "calibrated on October data"
   owners of fraud: none -> carol@example.com
   tag fraud: team=risk
   why: Merge branch 'review'
 
-2026-10-07 11:00  {short['churn']}  {EMAIL}
+2026-10-07 11:00  {short['churn']}  Ada <{EMAIL}>
   created model churn
   registered churn v1 in Staging
 
-2026-10-06 09:00  {short['promote2']}  {BOB}
+2026-10-06 09:00  {short['promote2']}  Bob <{BOB}>
   fraud v1: Production -> Archived
   fraud v2: None -> Production
   why: A/B test: +2% recall
 
-2026-10-05 09:00  {short['register2']}  {BOB}
+2026-10-05 09:00  {short['register2']}  Bob <{BOB}>
   registered fraud v2 in None
   fraud@champion -> v2
 
-2026-10-03 09:00  {short['promote1']}  {EMAIL}
+2026-10-03 09:00  {short['promote1']}  Ada <{EMAIL}>
   fraud v1: None -> Production
 
-2026-10-02 09:00  {short['register1']}  {EMAIL}
+2026-10-02 09:00  {short['register1']}  Ada <{EMAIL}>
   created model fraud
   registered fraud v1 in None
   why: baseline
 
-2026-10-01 12:00  {short['init']}  {EMAIL}
+2026-10-01 12:00  {short['init']}  Ada Lovelace <{EMAIL}>
   registry config created
 """
 
@@ -116,7 +116,9 @@ def test_log_json_of_a_model(history: dict[str, str], cli: Runner) -> None:
 
     def row(commit: str, author: str, time: str, kind: str, version: int | None, key: str | None,
             before: object, after: object, subject: str, message: str) -> dict[str, object]:
-        return {"commit": history[commit], "author": author, "time": time, "type": kind, "model": "fraud",
+        name = author.split("@")[0].title()
+        return {"commit": history[commit], "author": f"{name} <{author}>", "author_name": name, "author_email": author,
+                "time": time, "type": kind, "model": "fraud",
                 "version": version, "key": key, "from": before, "to": after, "subject": subject, "message": message}
 
     merge = ("merge", EMAIL, "2026-10-08T09:00:00Z")
@@ -221,15 +223,15 @@ def test_a_hand_edit_of_an_immutable_field_and_a_broken_file_show_up(
     git(registry_path, "commit", "-q", "-am", "Fix the typo, and stage it")
     lines = ok(cli, "log", "fraud", "1", "-n", "3").splitlines()
     assert [line.split("  ", 3)[-1] if not line.startswith(" ") else line for line in lines] == [
-        CAROL,
+        f"Carol <{CAROL}>",
         "  models/fraud/versions/1.yaml can be read again",
         "  why: Fix the typo, and stage it",
         "",
-        CAROL,
+        f"Carol <{CAROL}>",
         "  models/fraud/versions/1.yaml cannot be read: line 4: invalid YAML: did not find expected ',' or ']'",
         "  why: Oops",
         "",
-        CAROL,
+        f"Carol <{CAROL}>",
         '  fraud v1 metrics edited: {"auc": 0.91, "loss": 0.31} -> {"auc": 0.99, "loss": 0.31}',
         "  why: Better numbers",
     ]
@@ -270,7 +272,7 @@ def test_log_as_a_real_process(history: dict[str, str], registry_path: Path, sh:
     result = sh("log", "fraud", "2", "--stage", "Production", cwd=registry_path)
     assert (result.code, result.stderr) == (0, "")
     assert result.stdout == f"""\
-2026-10-06 09:00  {history['promote2'][:8]}  {BOB}
+2026-10-06 09:00  {history['promote2'][:8]}  Bob <{BOB}>
   fraud v2: None -> Production
   why: A/B test: +2% recall
 """

@@ -64,7 +64,7 @@ Modelreg-Undoes: {promoted['v3']}
     ]
     assert git(registry_path, "status", "--porcelain") == ""
     assert ok(cli, "log", "fraud", "-n", "1") == f"""\
-2026-10-09 09:00  {head(registry_path)[:8]}  {EMAIL}
+2026-10-09 09:00  {head(registry_path)[:8]}  Ada Lovelace <{EMAIL}>
   fraud v2: Archived -> Production
   fraud v3: Production -> Archived
   why: Undoes {promoted['v3']} (transition fraud v3: None -> Production; archive v2).

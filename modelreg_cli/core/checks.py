@@ -27,13 +27,13 @@ from modelreg_cli.core.policy import (
     alias_removal_violations,
     stage_move_violations,
 )
+from modelreg_cli.core.serialize import ManifestLoader, load_yaml, yaml_problem
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import InvalidInputError
 
 Document = TypeVar("Document", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -94,12 +94,10 @@ class FilesReport:
 def load(data: bytes, kind: type[Document], path: str) -> tuple[Document | None, list[Problem]]:
     """Parse and validate DATA; every problem with its line, instead of the first one only."""
     try:
-        parsed = yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
+        parsed = load_yaml(data)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(path, mark.line + 1 if mark is not None else None, "yaml",
-                              f"invalid YAML: {problem}: fix the syntax")]
+        line, problem = yaml_problem(exc)
+        return None, [Problem(path, line, "yaml", f"invalid YAML: {problem}: fix the syntax")]
     if not isinstance(parsed, dict):
         return None, [Problem(path, 1, "schema", f"expected a mapping of fields, found {type(parsed).__name__}")]
     try:
@@ -128,7 +126,7 @@ def _schema_problem(error: Any, root: yaml.Node | None, path: str) -> Problem:
 
 def _compose(data: bytes) -> yaml.Node | None:
     try:
-        return yaml.compose(data, Loader=_Loader)
+        return yaml.compose(data, Loader=ManifestLoader)
     except yaml.YAMLError:
         return None
 

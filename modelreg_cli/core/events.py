@@ -74,8 +74,9 @@ class RegistryState:
 
 @dataclass(frozen=True)
 class Commit:
-    """One commit of the registry's history. `time` is the committer date in UTC (when the change
-    landed on the branch); `reason` is the message body without the Modelreg-* trailers."""
+    """One commit of the registry's history. `author` is the author's email (what policies name),
+    `author_name` the name beside it; `time` is the committer date in UTC (when the change landed on
+    the branch); `reason` is the message body without the Modelreg-* trailers."""
 
     id: str
     parents: tuple[str, ...]
@@ -83,6 +84,12 @@ class Commit:
     time: str
     subject: str
     reason: str
+    author_name: str = ""
+
+    @property
+    def signature(self) -> str:
+        """'Bob Hand <bob@example.com>', as git shows an author."""
+        return f"{self.author_name} <{self.author}>" if self.author_name else self.author
 
 
 @dataclass(frozen=True)

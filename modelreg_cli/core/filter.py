@@ -42,10 +42,11 @@ Semantics worth knowing:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypeGuard, TypeVar
@@ -364,6 +365,10 @@ def _check_target(target: str) -> None:
 # --------------------------------------------------------------------------- parser
 
 
+MAX_DEPTH: Final = 100
+"""How deep parentheses and NOTs may nest in one filter."""
+
+
 class _Parser:
     """Recursive descent over the token list, one method per grammar rule."""
 
@@ -371,6 +376,7 @@ class _Parser:
         self._tokens = tokenize(text)
         self._index = 0
         self._target = target
+        self._depth = 0
 
     def parse(self) -> Node:
         node = self._parse_or()
@@ -409,8 +415,23 @@ class _Parser:
 
     def _parse_not(self) -> Node:
         if self._accept_keyword("NOT"):
-            return Not(self._parse_not())
+            with self._nested():
+                return Not(self._parse_not())
         return self._parse_primary()
+
+    @contextlib.contextmanager
+    def _nested(self) -> Iterator[None]:
+        """One more level of parentheses or NOT; a filter deeper than MAX_DEPTH is refused (Python
+        would run out of stack on it)."""
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            token = self._peek()
+            raise FilterError(f"the filter nests more than {MAX_DEPTH} levels deep (at column {token.column}): "
+                              "write it with fewer parentheses and NOTs")
+        try:
+            yield
+        finally:
+            self._depth -= 1
 
     def _parse_primary(self) -> Node:
         token = self._peek()
@@ -419,7 +440,8 @@ class _Parser:
         if token.kind != "lparen":
             raise _unexpected(token, "expected a comparison")
         self._advance()
-        node = self._parse_or()
+        with self._nested():
+            node = self._parse_or()
         closing = self._advance()
         if closing.kind == "rparen":
             return node
@@ -567,26 +589,81 @@ def _parse_timestamp(text: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _like_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    """Translate an SQL LIKE pattern (% any run, _ one char, \\% \\_ literal) to a regex."""
-    pieces: list[str] = []
+Segment = tuple[str | None, ...]
+"""A run of a LIKE pattern between two '%': each item one character, None for '_' (any one)."""
+
+
+def _like_segments(pattern: str) -> list[Segment]:
+    """An SQL LIKE pattern (% any run, _ one char, \\% \\_ literal) cut at each '%'."""
+    segments: list[Segment] = []
+    current: list[str | None] = []
     index = 0
     while index < len(pattern):
         char = pattern[index]
         if char == "\\" and pattern[index + 1 : index + 2] in ("%", "_"):
-            pieces.append(re.escape(pattern[index + 1]))
+            current.append(pattern[index + 1])
             index += 2
             continue
-        pieces.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+        if char == "%":
+            segments.append(tuple(current))
+            current = []
+        else:
+            current.append(None if char == "_" else char)
         index += 1
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(pieces), flags)
+    segments.append(tuple(current))
+    return segments
+
+
+def like_matcher(pattern: str, ignore_case: bool) -> Callable[[str], bool]:
+    """A test of whether a text matches the LIKE PATTERN, in time linear in the text's length times
+    the pattern's (a regex of '.*' runs can backtrack for minutes on a long text). Each run between
+    two '%' is found at its leftmost place after the one before: where it fits at all, it fits
+    there, since the '%' around it take whatever is left."""
+    fold = str.casefold if ignore_case else (lambda text: text)
+    segments = [tuple(None if item is None else fold(item) for item in segment) for segment in _like_segments(pattern)]
+    if any(item is not None and len(item) != 1 for segment in segments for item in segment):
+        fold = str.lower  # a character that casefolds to two: compare in lower case, one for one
+        segments = [tuple(None if item is None else item.lower() for item in segment)
+                    for segment in _like_segments(pattern)]
+
+    def fits(segment: Segment, text: str, at: int) -> bool:
+        return all(item is None or text[at + offset] == item for offset, item in enumerate(segment))
+
+    def find(segment: Segment, text: str, start: int, stop: int) -> int:
+        """The leftmost place in text[start:stop] where SEGMENT fits, or -1."""
+        if None not in segment:
+            return text.find("".join(segment), start, stop)  # type: ignore[arg-type]
+        for at in range(start, stop - len(segment) + 1):
+            if fits(segment, text, at):
+                return at
+        return -1
+
+    first, last = segments[0], segments[-1]
+
+    def matches(value: str) -> bool:
+        text = fold(value)
+        if len(text) != len(value) and ignore_case:
+            text = value.lower()
+        if len(segments) == 1:
+            return len(text) == len(first) and fits(first, text, 0)
+        end = len(text) - len(last)
+        if end < len(first) or not fits(first, text, 0) or not fits(last, text, end):
+            return False
+        at = len(first)
+        for segment in segments[1:-1]:
+            found = find(segment, text, at, end)
+            if found < 0:
+                return False
+            at = found + len(segment)
+        return True
+
+    return matches
 
 
 def _string_test(op: str, values: list[str], fold: bool) -> ValueTest:
     if op in ("LIKE", "ILIKE"):
-        pattern = _like_regex(values[0], ignore_case=fold or op == "ILIKE")
-        return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+        matches = like_matcher(values[0], ignore_case=fold or op == "ILIKE")
+        return lambda value: isinstance(value, str) and matches(value)
     if fold:
         folded = frozenset(text.casefold() for text in values)
         return lambda value: isinstance(value, str) and value.casefold() in folded

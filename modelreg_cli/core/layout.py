@@ -6,7 +6,7 @@ A model's folder is its name, percent-encoded when the name is not a plain one (
 
 from __future__ import annotations
 
-from modelreg_cli.core.names import model_folder, model_name_of_folder
+from modelreg_cli.core.names import is_number_text, model_folder, model_name_of_folder
 
 CONFIG_FILE = "modelreg.yaml"
 MODELS_DIR = "models"
@@ -38,6 +38,6 @@ def model_of_path(path: str) -> str | None:
 def version_number_of(filename: str) -> int | None:
     """The number in 'versions/12.yaml', or None for a file that is not a manifest."""
     stem, dot, ext = filename.rpartition(".")
-    if not dot or ext != "yaml" or not stem.isdigit() or stem != str(int(stem)):
+    if not dot or ext != "yaml" or not is_number_text(stem) or stem != str(int(stem)):
         return None
     return int(stem)

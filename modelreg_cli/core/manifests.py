@@ -27,7 +27,13 @@ DEFAULT_EXCLUSIVE_STAGES = ["Production"]
 
 
 def _timestamp(value: Any) -> Any:
-    # YAML reads an unquoted ISO timestamp as a datetime; keep one canonical text form.
+    """One canonical text form (2026-10-01T12:00:00Z) for a timestamp written any ISO 8601 way; a
+    text that is no timestamp is refused. Without an offset it is UTC."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a timestamp: write it like 2026-10-01T12:00:00Z") from None
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)

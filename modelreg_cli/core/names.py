@@ -24,6 +24,12 @@ _RESERVED_ALIAS = re.compile(r"latest|v\d+", re.IGNORECASE)
 _KEY = re.compile(r"[^\s=][^=]*")
 
 
+def is_number_text(text: str) -> bool:
+    """Whether TEXT is a whole number written in ASCII digits (0-9): '²' and '١' are digits to
+    Python, but no one types a version number so, and int() refuses some of them."""
+    return text.isascii() and text.isdigit()
+
+
 def is_plain_model_name(name: str) -> bool:
     """Letters, digits, '.', '_', '-' (1-128, starting with a letter or digit, no '..'): the names
     whose folder is the name itself."""
@@ -136,7 +142,7 @@ def parse_version(text: str | int) -> int:
         number = text
     else:
         digits = text[1:] if text[:1] in ("v", "V") else text
-        if not digits.isdigit():
+        if not is_number_text(digits):
             raise InvalidInputError(f"version {text!r} is not a number: give a version like 3")
         number = int(digits)
     if number < 1:

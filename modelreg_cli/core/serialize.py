@@ -9,20 +9,75 @@ from pydantic import BaseModel, ValidationError
 
 from modelreg_cli.errors import ManifestError
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 Document = TypeVar("Document", bound=BaseModel)
+
+_REFUSED_TAGS = ("binary", "set", "omap", "pairs", "timestamp")
+"""YAML types a manifest never holds: what they would make is no text, number, list or mapping."""
+
+
+class ManifestLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """YAML's safe loader, stricter: a key given twice is an error (YAML keeps the last one
+    silently), timestamps stay text (the manifests check their form), `!!binary`, `!!set` and
+    the like are refused, and an integer too long for Python is an error, not a crash."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                continue  # an unhashable key: construct_mapping refuses it below
+            if duplicate:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            return super().construct_yaml_int(node)  # type: ignore[no-any-return]
+        except ValueError:
+            raise yaml.constructor.ConstructorError(None, None, "a number too long to read", node.start_mark) from None
+
+
+def _refuse(loader: ManifestLoader, node: yaml.Node) -> Any:
+    short = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise yaml.constructor.ConstructorError(None, None, f"{short} values are not allowed in a registry file",
+                                            node.start_mark)
+
+
+ManifestLoader.add_constructor("tag:yaml.org,2002:int", ManifestLoader.construct_yaml_int)
+for _tag in _REFUSED_TAGS:
+    ManifestLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """The data of one YAML document, read with ManifestLoader (yaml.YAMLError when it cannot be)."""
+    return yaml.load(text, Loader=ManifestLoader)  # noqa: S506 - a safe loader
+
+
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """(1-based line, what is wrong) of a YAML error, as one line."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return (mark.line + 1 if mark is not None else None), " ".join(str(problem).split())
 
 
 def parse_document(text: str | bytes, kind: type[Document], path: str) -> Document:
     """Parse and validate one YAML document, naming PATH (and the line, when YAML knows it) on failure."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        line, problem = yaml_problem(exc)
+        where = f"line {line}: " if line is not None else ""
         raise ManifestError(path, f"{where}invalid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise ManifestError(path, f"expected a mapping of fields, found {type(data).__name__}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from modelreg_cli.core.names import is_number_text
 from modelreg_cli.errors import InvalidInputError
 
 SCHEME = "models:/"
@@ -50,7 +51,7 @@ def parse_model_uri(text: str) -> ModelURI:
     name, sep, selector = rest.rpartition("/")
     if not name or not sep or not selector:
         raise InvalidInputError(f"malformed model URI {text!r}: {usage}")
-    if selector.isdigit():
+    if is_number_text(selector):
         return ModelURI(name, "version", str(int(selector)))
     if selector.lower() == "latest":
         return ModelURI(name, "latest")

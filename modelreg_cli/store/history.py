@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 Document = TypeVar("Document", RegistryConfig, ModelManifest, VersionManifest)
 
-_HEADER = "%x1e%H%x1f%P%x1f%ae%x1f%cI%x1f%B"
+_HEADER = "%x1e%H%x1f%P%x1f%ae%x1f%an%x1f%cI%x1f%B"
 _TRAILER = re.compile(r"^Modelreg-[A-Za-z-]+:")
 _BLOB_MODES = {"100644", "100755", "000000"}
 _STAGE_LINE = re.compile(rb"^stage:[ \t]*(\S.*?)[ \t]*\r?$", re.MULTILINE)
@@ -351,14 +351,14 @@ def read_commit(repo: GitRepository, commit: str) -> Commit:
 
 
 def _commit(header: str) -> Commit:
-    commit, parents, author, time, message = header.split("\x1f", 4)
+    commit, parents, author, name, time, message = header.split("\x1f", 5)
     subject, _, body = message.strip("\n").partition("\n")
     kept = [line for line in body.strip("\n").splitlines() if not _TRAILER.match(line)]
     reason = "\n".join(kept).strip()
     if not reason and not any(_TRAILER.match(line) for line in body.splitlines()):
         reason = subject.strip()  # a hand-made commit: its subject says why
     landed = format_timestamp(datetime.fromisoformat(time))
-    return Commit(commit, tuple(parents.split()), author, landed, subject.strip(), reason)
+    return Commit(commit, tuple(parents.split()), author, landed, subject.strip(), reason, name)
 
 
 def _readable(old: Document | ManifestError | None, new: Document | ManifestError | None, model: str | None,

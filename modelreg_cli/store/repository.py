@@ -322,7 +322,8 @@ def git_date(text: str, end_of_day: bool = True) -> str | None:
     """TEXT (2026-10-01, 2026-10-01T12:00:00Z, ...) as an exact instant for git, or None when it is
     not a date. A date alone means the end of that day (its start when END_OF_DAY is false) and a
     time without an offset is UTC: git alone would take the time of day from the clock and the
-    zone from the machine, so the same question would get different answers."""
+    zone from the machine, so the same question would get different answers. Given to git as
+    seconds since 1970 (`@4102444800`): git reads an ISO date after 2099 as no date at all."""
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -331,7 +332,7 @@ def git_date(text: str, end_of_day: bool = True) -> str | None:
         moment = moment.replace(tzinfo=UTC)
     if _is_date_only(text.strip()):
         moment = moment.replace(hour=23, minute=59, second=59) if end_of_day else moment
-    return moment.isoformat()
+    return f"@{max(0, int(moment.timestamp()))}"
 
 
 def _is_date_only(text: str) -> bool:

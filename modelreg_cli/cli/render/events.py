@@ -97,7 +97,7 @@ def log_text(entries: Sequence[HistoryEntry]) -> str:
     blocks = []
     for entry in entries:
         commit = entry.commit
-        lines = [f"{minute(commit.time)}  {commit.id[:8]}  {commit.author}"]
+        lines = [f"{minute(commit.time)}  {commit.id[:8]}  {commit.signature}"]
         lines += [f"  {describe_event(event)}" for event in entry.events]
         if commit.reason:
             first, *rest = commit.reason.splitlines()
@@ -114,7 +114,8 @@ def log_json(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
         commit = entry.commit
         for event in entry.events:
             data = event.to_json()
-            rows.append({"commit": commit.id, "author": commit.author, "time": commit.time, **data,
+            rows.append({"commit": commit.id, "author": commit.signature, "author_name": commit.author_name,
+                         "author_email": commit.author, "time": commit.time, **data,
                          "subject": commit.subject, "message": commit.reason})
     return rows
 
