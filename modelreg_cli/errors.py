@@ -50,3 +50,7 @@ class ManifestError(ModelregError):
 
 class GitError(ModelregError):
     """A git command failed; the message carries git's own words."""
+
+
+class IntegrityError(ModelregError):
+    """Bytes do not hash to the sha256 (or have not the size) the registry recorded for them."""

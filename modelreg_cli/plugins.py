@@ -51,14 +51,19 @@ def names(group: Group) -> list[str]:
     return sorted({point.name for point in entry_points(group=group.name)})
 
 
+def install_hint(group: Group, name: str) -> str:
+    """What to run to get the plugin NAME of GROUP: `pip install 'modelreg[s3]'`, or what to look for."""
+    extra = group.extras.get(name)
+    return f"pip install 'modelreg[{extra}]'" if extra else f"install a package that provides the {name} {group.what}"
+
+
 def load(group: Group, name: str) -> Any:
     """The object the plugin NAME of GROUP names (a class, usually); PluginError with what to
     install when there is none or it cannot be imported."""
     from importlib.metadata import entry_points
 
     found = [point for point in entry_points(group=group.name) if point.name == name]
-    extra = group.extras.get(name)
-    install = f"pip install 'modelreg[{extra}]'" if extra else f"install a package that provides the {name} {group.what}"
+    install = install_hint(group, name)
     if not found:
         known = ", ".join(names(group)) or "none"
         raise PluginError(f"no {group.what} named {name!r} is installed (installed: {known}): {install}")

@@ -132,7 +132,8 @@ def test_register_a_local_file_records_digest_and_size(registry_path: Path, tmp_
     result = cli("register", "fraud", str(artifact), "--json")
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["artifact"] == {"sha256": hashlib.sha256(b"weights" * 1000).hexdigest(), "size_bytes": 7000}
+    assert data["artifact"] == {"sha256": hashlib.sha256(b"weights" * 1000).hexdigest(), "size_bytes": 7000,
+                                "kind": "file", "name": "model.bin"}
     assert data["source"] == artifact.resolve().as_uri()
 
 
@@ -145,7 +146,8 @@ def test_register_a_folder_inside_the_repo_stores_a_repo_relative_path(registry_
     data = json.loads(result.stdout)
     listing = f"{hashlib.sha256(b'a').hexdigest()}  a.txt\n{hashlib.sha256(b'bb').hexdigest()}  sub/b.txt\n"
     assert data["source"] == "artifacts/m1"
-    assert data["artifact"] == {"sha256": hashlib.sha256(listing.encode()).hexdigest(), "size_bytes": 3}
+    assert data["artifact"] == {"sha256": hashlib.sha256(listing.encode()).hexdigest(), "size_bytes": 3,
+                                "kind": "folder", "name": "m1"}
     # the artifact itself is not swept into the commit
     assert git(registry_path, "status", "--porcelain") == "?? artifacts/\n"
 

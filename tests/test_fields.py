@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -29,7 +30,8 @@ def full_version() -> VersionManifest:
     """A version with a distinctive value in every field."""
     return VersionManifest(
         name="fraud", version=1, stage="Staging", source="s3://bucket/fraud/1", description="first cut",
-        run_id="run-42", artifact=Artifact(sha256="ab" * 32, size_bytes=1234), metrics={"auc": 0.93},
+        run_id="run-42", artifact=Artifact(sha256="ab" * 32, size_bytes=1234, kind="file", name="model.pkl", stored=True),
+        metrics={"auc": 0.93},
         params={"lr": "0.01"}, tags={"team": "risk"},
         lineage=Lineage(code_commit="c0ffee1", datasets=["s3://data/2026-09"], parents=["models:/base/7"]),
         created_at=WHEN, created_by="ada@example.com", updated_at="2026-10-02T08:30:00Z",
@@ -90,14 +92,22 @@ def test_every_searchable_field_can_be_filtered_on() -> None:
         assert parse_filter(text, "versions").matches(version), text
 
 
-def test_show_displays_every_shown_field(registry: Registry, cli: Runner) -> None:
+def _stored_registry(tmp_path: Path) -> tuple[Registry, Path]:
+    """A registry with an artifact store, and a local artifact: registering it sets every part of `artifact`."""
+    Registry.init(tmp_path / "stored", store=str(tmp_path / "objects"))
+    artifact = tmp_path / "model.pkl"
+    artifact.write_bytes(b"weights")
+    return Registry(tmp_path / "stored"), artifact
+
+
+def test_show_displays_every_shown_field(tmp_path: Path, cli: Runner) -> None:
     original = full_version()
-    registry.register("fraud", original.source, metrics=dict(original.metrics), params=dict(original.params),
+    registry, artifact = _stored_registry(tmp_path)
+    registry.register("fraud", str(artifact), metrics=dict(original.metrics), params=dict(original.params),
                       tags=dict(original.tags), run_id=original.run_id, description=original.description,
-                      sha256=original.artifact.sha256 if original.artifact else None, size_bytes=1234,
                       lineage=original.lineage)
-    shown = cli("show", "models:/fraud/1").stdout
-    data = json.loads(cli("show", "models:/fraud/1", "--json").stdout)
+    shown = cli("show", "models:/fraud/1", registry=registry.root).stdout
+    data = json.loads(cli("show", "models:/fraud/1", "--json", registry=registry.root).stdout)
     for field in fields.VERSION_FIELDS:
         if not field.shown:
             continue
@@ -106,16 +116,16 @@ def test_show_displays_every_shown_field(registry: Registry, cli: Runner) -> Non
                   list(value.values()) if field.keyed else [value])
         for leaf in leaves:
             for item in leaf if isinstance(leaf, list) else [leaf]:
-                text = f"{item:,}" if isinstance(item, int) else str(item)
+                text = "artifact store" if item is True else f"{item:,}" if isinstance(item, int) else str(item)
                 assert text in shown, (field.name, text)
 
 
-def test_compare_has_a_row_for_every_compared_field(registry: Registry) -> None:
+def test_compare_has_a_row_for_every_compared_field(tmp_path: Path) -> None:
     original = full_version()
+    registry, artifact = _stored_registry(tmp_path)
     for _ in range(2):
-        registry.register("fraud", original.source, metrics=dict(original.metrics), params=dict(original.params),
-                          tags=dict(original.tags), run_id=original.run_id, sha256="ab" * 32, size_bytes=1,
-                          lineage=original.lineage)
+        registry.register("fraud", str(artifact), metrics=dict(original.metrics), params=dict(original.params),
+                          tags=dict(original.tags), run_id=original.run_id, lineage=original.lineage)
     keys = {row.key for row in registry.compare("fraud", [1, 2]).rows}
     for field in fields.VERSION_FIELDS:
         if not field.compared:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from modelreg_cli.importers import get_importer
 from modelreg_cli.plugins import ARTIFACT_STORES, IMPORTERS, PluginError, names
 from modelreg_cli.store.artifact_stores import open_artifact_store, scheme_of
 from modelreg_cli.store.artifact_stores.local import LocalStore
+
+from conftest import needs
 
 THIRD_PARTY_STORE = '''
 class MemoryStore:
@@ -65,18 +68,38 @@ def test_a_third_party_store_is_found_like_the_built_in_one(tmp_path: Path, monk
     store: Any = open_artifact_store("mem://bucket/models", {"region": "north"})
     assert type(store).__name__ == "MemoryStore"
     assert (store.url, store.options) == ("mem://bucket/models", {"region": "north"})
-    assert names(ARTIFACT_STORES) == ["file", "mem"]
+    assert names(ARTIFACT_STORES) == ["abfs", "az", "file", "gcs", "gs", "mem", "s3"]
+
+
+BUILT_IN = "abfs, az, file, gcs, gs, s3"
 
 
 def test_a_missing_store_says_what_to_install() -> None:
     assert scheme_of("s3://bucket/prefix") == "s3"
     with pytest.raises(PluginError) as raised:
-        open_artifact_store("s3://bucket/prefix")
-    assert str(raised.value) == "no artifact store named 's3' is installed (installed: file): pip install 'modelreg[s3]'"
-    with pytest.raises(PluginError) as raised:
         open_artifact_store("hdfs://cluster/models")
-    assert str(raised.value) == ("no artifact store named 'hdfs' is installed (installed: file): install a package "
-                                 "that provides the hdfs artifact store")
+    assert str(raised.value) == (f"no artifact store named 'hdfs' is installed (installed: {BUILT_IN}): install a "
+                                 "package that provides the hdfs artifact store")
+
+
+@pytest.mark.parametrize(("url", "extra"), [("s3://bucket/prefix", "s3"), ("gs://bucket", "gcs"), ("az://box", "azure")])
+def test_an_object_store_without_its_extra_says_what_to_install(url: str, extra: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "fsspec", None)  # as where the extra is not installed
+    monkeypatch.delitem(sys.modules, "modelreg_cli.store.artifact_stores.fsspec_store", raising=False)
+    with pytest.raises(PluginError) as raised:
+        open_artifact_store(url)
+    scheme = url.split(":")[0]
+    assert str(raised.value) == f"the {scheme} artifact store cannot be loaded (fsspec is missing): pip install 'modelreg[{extra}]'"
+
+
+@pytest.mark.slow
+def test_an_object_store_without_its_backend_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    needs("fsspec")
+    monkeypatch.setitem(sys.modules, "gcsfs", None)
+    with pytest.raises(PluginError) as raised:
+        open_artifact_store("gs://bucket/models")
+    assert str(raised.value) == "the gs artifact store needs gcsfs: pip install 'modelreg[gcs]'"
 
 
 def test_a_plugin_whose_library_is_missing_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,7 +82,8 @@ def governed(registry_path: Path, cli: Runner) -> Path:
      "expected a value for 'metrics.auc'"),
     ("policy:\n  gates:\n    Production:\n      fields: [sha]\n",
      "policy.gates.Production.fields: unknown field 'sha': use source, description, run_id, artifact.sha256, "
-     "artifact.size_bytes, lineage.code_commit, lineage.datasets, lineage.parents, metrics.KEY, params.KEY or tags.KEY"),
+     "artifact.size_bytes, artifact.kind, artifact.name, artifact.stored, lineage.code_commit, lineage.datasets, "
+     "lineage.parents, metrics.KEY, params.KEY or tags.KEY"),
     ("policy:\n  gates:\n    Production:\n      approvers: []\n",
      "policy.gates.Production.approvers: approvers is empty, so nobody could make the change: list emails, patterns "
      "or 'owners', or remove the key to let anyone"),

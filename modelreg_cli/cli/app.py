@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from modelreg_cli.cli import governance, history, imports, labels, lifecycle, query, search, sharing
+from modelreg_cli.cli import artifacts, governance, history, imports, labels, lifecycle, query, search, sharing
 from modelreg_cli.cli.boundary import DEBUG_ENV, error_boundary
 from modelreg_cli.cli.common import RegistryOption
 from modelreg_cli.cli.site import site_app
@@ -90,6 +90,9 @@ app.command()(history.log)
 app.command()(history.diff)
 app.command()(history.rollback)
 app.command()(sharing.sync)
+app.command()(artifacts.pull)
+app.command()(artifacts.verify)
+app.add_typer(artifacts.artifacts_app, name="artifacts")
 app.command()(governance.check)
 app.command()(governance.codeowners)
 app.add_typer(site_app, name="site")

@@ -70,6 +70,10 @@ def check(
         bool, typer.Option("--require-signed", help="With --base: every commit must carry a signature git can "
                            "verify.")
     ] = False,
+    artifacts: Annotated[
+        bool, typer.Option("--artifacts", help="Also verify every version's artifact against its sha256 and size "
+                           "(as `modelreg verify` does).")
+    ] = False,
     registry: RegistryOption = None,
     json: Annotated[
         bool, typer.Option("--json", help="Print a JSON list of problems (file, line, rule, message, commit, "
@@ -85,7 +89,8 @@ def check(
         from modelreg_cli.errors import UsageError
 
         raise UsageError("--require-signed checks the commits since --base: pass --base REV too")
-    report = open_registry(ctx, registry).check(staged=staged, base=base, require_signed=require_signed)
+    report = open_registry(ctx, registry).check(staged=staged, base=base, require_signed=require_signed,
+                                                artifacts=artifacts)
     for note in report.notes:
         sys.stderr.write(f"note: {note}\n")
     if json:

@@ -28,12 +28,28 @@ TagOption = Annotated[
 
 def init(
     path: Annotated[Path, typer.Argument(help="Folder for the registry (made if missing).")] = Path("."),
+    store: Annotated[
+        str | None, typer.Option("--store", help="Keep artifacts in this store: a folder, s3://bucket/prefix, "
+                                 "gs://bucket/prefix or az://container/prefix (docs/artifacts.md).", show_default=False)
+    ] = None,
+    store_option: Annotated[
+        list[str] | None, typer.Option("--store-option", help="An option for the store's backend KEY=VALUE, e.g. "
+                                       "endpoint_url=http://127.0.0.1:9000; repeat for more. Never credentials.",
+                                       show_default=False)
+    ] = None,
 ) -> None:
     """Make a new registry: modelreg.yaml and models/, in one commit (runs `git init` when PATH is in no repo)."""
+    from modelreg_cli.core.names import parse_key_value
+    from modelreg_cli.errors import UsageError
     from modelreg_cli.service import Registry
 
-    registry = Registry.init(path)
+    options = dict(parse_key_value(item, "store option") for item in store_option or [])
+    if options and store is None:
+        raise UsageError("--store-option configures the store of --store: give --store URL too")
+    registry = Registry.init(path, store=store, store_options=options)
     typer.echo(f"Initialized model registry in {registry.root}")
+    if store is not None:
+        typer.echo(f"Artifacts go to {store}")
 
 
 def create(
@@ -94,13 +110,20 @@ def register(
     parent: Annotated[
         list[str] | None, typer.Option("--parent", help="Lineage: a model URI it derives from; repeat for more.", show_default=False)
     ] = None,
+    no_upload: Annotated[
+        bool, typer.Option("--no-upload", help="With an artifact store: record a local SOURCE as a reference (its "
+                           "path and sha256) instead of uploading it.")
+    ] = False,
     message: MessageOption = None,
     registry: RegistryOption = None,
     push: PushOption = None,
     branch: BranchOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Add the next version of a model (1, 2, ...; numbers are never reused)."""
+    """Add the next version of a model (1, 2, ...; numbers are never reused).
+
+    With an artifact store in modelreg.yaml, a local file or folder is hashed and uploaded, then
+    committed; its source is then the object's URL in the store."""
     from modelreg_cli.core.manifests import Lineage
     from modelreg_cli.core.names import parse_key_value, parse_metric
 
@@ -112,7 +135,7 @@ def register(
         version = writer.register(
             name, source, metrics=metrics, params=params, tags=tags, run_id=run_id, description=description,
             stage=stage, aliases=alias or [], sha256=sha256, size_bytes=size_bytes, lineage=lineage, message=message,
-            progress=_progress_bar,
+            progress=_progress_bar, upload=not no_upload,
         )
         if json:
             print_json(version.model_dump(mode="json"))
@@ -162,7 +185,7 @@ def _progress_bar(total: int) -> Callable[[int], None] | None:
 
     progress = Progress(console=console(stderr=True), transient=True)
     progress.start()
-    task = progress.add_task("hashing artifact", total=total)
+    task = progress.add_task("hashing (and uploading) artifact", total=total)
     done = 0
 
     def advance(count: int) -> None:

@@ -89,7 +89,7 @@ VERSION_FIELDS: tuple[VersionField, ...] = (
     VersionField("description", Role.MUTABLE, Search("description", "string", on_model=True), gated=True,
                  compared=False),  # prose, read in `show`
     VersionField("run_id", Role.REGISTERED, Search("run_id", "string"), gated=True),
-    VersionField("artifact", Role.REGISTERED, parts=("sha256", "size_bytes"), gated=True),
+    VersionField("artifact", Role.REGISTERED, parts=("sha256", "size_bytes", "kind", "name", "stored"), gated=True),
     VersionField("metrics", Role.REGISTERED, Search("metrics", "numeric"), keyed=True, gated=True),
     VersionField("params", Role.REGISTERED, Search("params", "param"), keyed=True, gated=True),
     VersionField("tags", Role.MUTABLE, Search("tags", "string", on_model=True), keyed=True, gated=True),

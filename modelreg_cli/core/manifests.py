@@ -5,6 +5,7 @@ Field order here is the key order on disk, so every change is a small, stable di
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -187,6 +188,84 @@ class Policy(_Document):
                 raise ValueError(f"policy.protected_aliases: {exc}") from None
 
 
+class Artifact(_Document):
+    """What is known of the artifact's bytes (docs/artifacts.md)."""
+
+    sha256: str | None = None
+    """A file: the sha256 of its bytes. A folder: the sha256 of its listing (store/artifacts.py)."""
+    size_bytes: int | None = None
+    kind: Literal["file", "folder"] | None = None
+    """One file or a folder of files; None when not known (a remote reference)."""
+    name: str | None = None
+    """The file's (or folder's) name when registered: `pull` places a file as DIR/<name>."""
+    stored: bool | None = None
+    """True: the bytes are in the registry's artifact store, by digest (`source` is the object's URL).
+    Absent for a reference (the bytes are wherever `source` says)."""
+
+    @model_serializer(mode="wrap")
+    def _only_what_is_known(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Versions registered before these fields existed keep the files they always had.
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in ("kind", "name", "stored"):
+                if data.get(key) is None:
+                    data.pop(key, None)
+        return data
+
+
+_CREDENTIAL_WORDS = ("secret", "password", "passwd", "token", "credential", "connection_string", "sas", "private")
+_CREDENTIAL_KEYS = re.compile(r"(^|_)(key|access_key|account_key|api_key|key_id|access_key_id)$")
+
+
+def _credential_like(key: str) -> bool:
+    lowered = key.lower().replace("-", "_")
+    return any(word in lowered for word in _CREDENTIAL_WORDS) or bool(_CREDENTIAL_KEYS.search(lowered))
+
+
+def _credential_keys(options: Any, where: str) -> list[str]:
+    found: list[str] = []
+    if isinstance(options, dict):
+        for key, item in options.items():
+            path = f"{where}.{key}"
+            found += [path] if _credential_like(str(key)) else _credential_keys(item, path)
+    return found
+
+
+class ArtifactsConfig(_Document):
+    """The `artifacts:` section of modelreg.yaml: where the bytes behind versions are kept."""
+
+    store: str
+    """A folder (a path, relative to the registry's folder, or file://), s3://bucket/prefix, gs://..., az://..."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Passed to the store's backend (endpoint_url, region_name, ...). Never credentials."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_options(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("options"):
+            data.pop("options", None)
+        return data
+
+    @field_validator("store")
+    @classmethod
+    def _a_location(cls, store: str) -> str:
+        if not store.strip():
+            raise ValueError("store is empty: give a folder, or a URL such as s3://bucket/prefix")
+        return store.strip()
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _no_credentials(cls, options: Any) -> Any:
+        options = {} if options is None else options
+        found = _credential_keys(options, "options")
+        if found:
+            raise ValueError(f"{', '.join(found)} looks like a credential, and credentials never go in modelreg.yaml: "
+                             "remove it and give it through the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, "
+                             "GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT_KEY, ...) or the backend's own "
+                             "profile or role")
+        return options
+
+
 class RegistryConfig(_Document):
     """modelreg.yaml: the registry's format version, lifecycle stages and promotion policy."""
 
@@ -197,13 +276,17 @@ class RegistryConfig(_Document):
     """Push every write to the tracked remote branch (as --push does)."""
     policy: Policy | None = None
     """The rules of promotions (docs/policy.md); None: any stage may follow any other, as in MLflow."""
+    artifacts: ArtifactsConfig | None = None
+    """The artifact store (docs/artifacts.md); None: versions record references only."""
 
     @model_serializer(mode="wrap")
-    def _without_empty_policy(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # A registry with no policy keeps the modelreg.yaml it always had.
+    def _without_empty_sections(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A registry with no policy (or store) keeps the modelreg.yaml it always had.
         data = handler(self)
-        if isinstance(data, dict) and data.get("policy") is None:
-            data.pop("policy", None)
+        if isinstance(data, dict):
+            for key in ("policy", "artifacts"):
+                if data.get(key) is None:
+                    data.pop(key, None)
         return data
 
     @model_validator(mode="after")
@@ -230,13 +313,6 @@ class RegistryConfig(_Document):
     def resting_stages(self) -> set[str]:
         """Where versions start (the first stage) or end (Archived): no one is promoted to these."""
         return {self.initial_stage, *(stage for stage in self.stages if stage.lower() == "archived")}
-
-
-class Artifact(_Document):
-    """What is known of the artifact's bytes."""
-
-    sha256: str | None = None
-    size_bytes: int | None = None
 
 
 class Lineage(_Document):

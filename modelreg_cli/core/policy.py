@@ -172,7 +172,7 @@ def has_field(entity: Mapping[str, Any], name: str) -> bool:
         if not isinstance(value, Mapping) or part not in value:
             return False
         value = value[part]
-    return value is not None and value != "" and value != [] and value != {}
+    return value is not None and value is not False and value != "" and value != [] and value != {}
 
 
 def _worse(metric: str, better: Direction, version: VersionManifest, replaced: VersionManifest, replaced_as: str) -> str:

@@ -84,10 +84,10 @@ def parse_document(text: str | bytes, kind: type[Document], path: str) -> Docume
     try:
         return kind.model_validate(data)
     except ValidationError as exc:
-        raise ManifestError(path, _describe(exc)) from None
+        raise ManifestError(path, describe_validation(exc)) from None
 
 
-def _describe(exc: ValidationError) -> str:
+def describe_validation(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"])

@@ -30,6 +30,8 @@ PUSH_ENV = "MODELREG_PUSH"
 
 if TYPE_CHECKING:
     from modelreg_cli.core.compare import VersionComparison
+    from modelreg_cli.service.artifacts import ArtifactCheck, Collected, Pulled
+    from modelreg_cli.store.artifact_stores import ArtifactStore
     from modelreg_cli.store.audit import CheckReport
 
 
@@ -66,6 +68,19 @@ class RollbackResult(ChangeResult):
     def to_json(self) -> dict[str, Any]:
         return {"commit": self.commit, "subject": self.subject,
                 "moved": [{"version": m.version, "from": m.before, "to": m.after} for m in self.moved]}
+
+
+def _checked(kind: Any, **values: Any) -> Any:
+    """A document of KIND made from VALUES, its validation error one line (as in modelreg.yaml)."""
+    from pydantic import ValidationError
+
+    from modelreg_cli.core.serialize import describe_validation
+    from modelreg_cli.errors import InvalidInputError
+
+    try:
+        return kind(**values)
+    except ValidationError as exc:
+        raise InvalidInputError(f"{describe_validation(exc)}: fix the option and try again") from None
 
 
 T = TypeVar("T")
@@ -114,9 +129,20 @@ class Registry:
         return Registry(_store=self._store.at(point))
 
     @classmethod
-    def init(cls, path: str | Path = ".") -> Registry:
-        """Make a new registry at PATH (running `git init` when PATH is in no repository)."""
-        init_registry(Path(path).expanduser().resolve(), RegistryConfig())
+    def init(cls, path: str | Path = ".", *, store: str | None = None,
+             store_options: Mapping[str, Any] | None = None) -> Registry:
+        """Make a new registry at PATH (running `git init` when PATH is in no repository); with
+        STORE, its artifacts are kept there (a folder, s3://bucket/prefix, gs://..., az://...),
+        reached with STORE_OPTIONS (never credentials: see docs/artifacts.md)."""
+        from modelreg_cli.core.manifests import ArtifactsConfig
+        from modelreg_cli.service.artifacts import open_store
+
+        root = Path(path).expanduser().resolve()
+        config = RegistryConfig()
+        if store is not None:
+            config = RegistryConfig(artifacts=_checked(ArtifactsConfig, store=store, options=dict(store_options or {})))
+            open_store(config, root)  # its plugin is installed and takes these options
+        init_registry(root, config)
         return cls(path)
 
     @property
@@ -354,16 +380,18 @@ class Registry:
         lineage: Lineage | None = None,
         message: str | None = None,
         progress: artifacts.ProgressFactory | None = None,
+        upload: bool = True,
     ) -> ModelVersion:
         """Add the next version of NAME (creating the model if needed) pointing at SOURCE.
 
         A local file or folder SOURCE gets its sha256 and size measured (SHA256 and SIZE_BYTES, when
-        given, must match); for a remote SOURCE they are recorded as given. PROGRESS, when given,
-        is called with the total size and returns a callback fed with the bytes read.
+        given, must match); for a remote SOURCE they are recorded as given. With an artifact store
+        in modelreg.yaml, a local SOURCE is uploaded to it first (unless not UPLOAD) and the version's
+        source is the object's URL; if the upload fails, nothing is committed. PROGRESS, when given,
+        is called with the total bytes to read (and send) and returns a callback fed with them.
         """
         stamp = self._store.stamp()
-        artifact, stored_source = artifacts.describe_source(source, sha256, size_bytes, self._store.repo.toplevel,
-                                                            progress)
+        artifact, stored_source = self._artifact_of(source, sha256, size_bytes, progress, upload)
         request = changes.RegisterRequest(
             name=name, source=stored_source, metrics=dict(metrics or {}), params=dict(params or {}),
             tags=dict(tags or {}), run_id=run_id, description=description, stage=stage,
@@ -400,6 +428,70 @@ class Registry:
             return change, lambda commit: ModelVersion(**copied.model_dump(), aliases=[])
 
         return target._write(operation)
+
+    def _artifact_of(self, source: str, sha256: str | None, size_bytes: int | None,
+                  progress: artifacts.ProgressFactory | None, upload: bool) -> tuple[Any, str]:
+        """The artifact and source to record: uploaded to the store when there is one (and UPLOAD)."""
+        top = self._store.repo.toplevel
+        store = self.artifact_store() if upload else None
+        if store is None:
+            return artifacts.describe_source(source, sha256, size_bytes, top, progress)
+        from modelreg_cli.service.artifacts import upload as upload_source
+
+        expected = artifacts.check_expected(source, sha256, size_bytes)
+        local = artifacts.local_source(source, top)
+        if local is None:
+            return artifacts.describe_source(source, sha256, size_bytes, top, progress)  # a reference
+        return upload_source(store, local, expected, size_bytes, progress)
+
+    # artifacts ----------------------------------------------------------------
+
+    def artifact_store(self) -> ArtifactStore | None:
+        """The artifact store named in modelreg.yaml (`artifacts: {store: URL}`), or None."""
+        from modelreg_cli.service.artifacts import open_store
+
+        return open_store(self.config, self.root)
+
+    def pull_artifact(self, uri: str | ModelURI, dest: str | Path | None = None, *, offline: bool = False,
+                      verify: bool = True) -> Pulled:
+        """Place the artifact of the version URI points at in DEST (default: NAME-vN in the current
+        folder), checked against its sha256: through the local cache, from the store, or from the
+        source of a reference. OFFLINE: from the cache (and local folders) only. VERIFY=False takes
+        an artifact with no recorded sha256 as it is. What was placed where: see Pulled."""
+        from modelreg_cli.service.artifacts import pull
+
+        version = self.resolve(uri)
+        return pull(version, self.config, self.root, self._store.repo.toplevel,
+                    Path(dest).expanduser() if dest is not None else None, offline, verify)
+
+    def pull(self, uri: str | ModelURI, dest: str | Path | None = None, *, offline: bool = False,
+             verify: bool = True) -> Path:
+        """pull_artifact, returning the path to load: the file, or the folder of a folder artifact."""
+        return self.pull_artifact(uri, dest, offline=offline, verify=verify).path
+
+    def verify(self, uri: str | ModelURI, local: str | Path | None = None) -> ArtifactCheck:
+        """Check the artifact of the version URI points at, in the store (or at its source, or the
+        copy at LOCAL), against its sha256 and size; see ArtifactCheck.status."""
+        from modelreg_cli.service.artifacts import verify
+
+        version = self.resolve(uri)
+        return verify(version, self.config, self.root, self._store.repo.toplevel,
+                      Path(local).expanduser() if local is not None else None)
+
+    def verify_all(self) -> list[ArtifactCheck]:
+        """verify for every version of every model; remote references are skipped (not downloaded)."""
+        from modelreg_cli.service.artifacts import verify
+
+        top = self._store.repo.toplevel
+        return [verify(version, self.config, self.root, top, explicit=False)
+                for model in self.list_models() for version in self.versions(model.name)]
+
+    def collect_artifacts(self, *, dry_run: bool = False, head_only: bool = False) -> Collected:
+        """Remove the store's objects that no version of any revision references (HEAD_ONLY: of the
+        latest revision of each branch and tag); DRY_RUN only says which."""
+        from modelreg_cli.service.artifacts import collect
+
+        return collect(self._store, self.config, dry_run, head_only)
 
     def transition(
         self, name: str, version: int, stage: str, archive_existing: bool = False, message: str | None = None,
@@ -456,12 +548,27 @@ class Registry:
     def _alias_history(self, name: str, version: int, alias: str) -> Callable[[], bool]:
         return alias_history(self._store, name, version, alias)
 
-    def check(self, *, staged: bool = False, base: str | None = None, require_signed: bool = False) -> CheckReport:
+    def check(self, *, staged: bool = False, base: str | None = None, require_signed: bool = False,
+              artifacts: bool = False) -> CheckReport:
         """Every problem of the registry's files (the staged ones with STAGED) and, with BASE, of
-        every commit since BASE (and with STAGED, of the staged change): see docs/policy.md."""
+        every commit since BASE (and with STAGED, of the staged change): see docs/policy.md. With
+        ARTIFACTS, every version's artifact is verified too (verify_all)."""
         from modelreg_cli.store import audit
 
-        return audit.check(self._store, staged=staged, base=base, require_signed=require_signed)
+        report = audit.check(self._store, staged=staged, base=base, require_signed=require_signed)
+        if artifacts and not report.problems:
+            from modelreg_cli.core import layout
+            from modelreg_cli.core.checks import Problem
+
+            prefix = audit.registry_prefix(self._store)
+            for found in self.verify_all():
+                path = layout.version_file(found.name, found.version)
+                path = f"{prefix}/{path}" if prefix else path
+                if found.failed:
+                    report.problems.append(Problem(path, None, "artifact", f"{found.status}: {found.detail}"))
+                elif found.status == "skipped":
+                    report.notes.append(f"{found.uri}: not checked: {found.detail}")
+        return report
 
     def codeowners(self) -> list[str]:
         """CODEOWNERS lines for the registry: each model's folder owned by its owners and the policy's

@@ -548,3 +548,64 @@ def merge_base(repo: GitRepository, left: str, right: str) -> str:
     if not out:
         raise NotFoundError(f"{left[:12]} and {right[:12]} have no common ancestor: compare them with A..B instead")
     return out
+
+
+# --------------------------------------------------------------------------- what the artifacts gc keeps
+
+
+@dataclass(frozen=True)
+class ArtifactUse:
+    """A version's artifact as one revision (or the working tree) records it."""
+
+    model: str
+    version: int
+    sha256: str
+    kind: str | None
+    stored: bool
+
+
+_VERSION_PATH = re.compile(r"models/([^/]+)/versions/([1-9][0-9]*)\.yaml")
+
+
+def artifact_uses(store: RegistryStore, head_only: bool = False) -> Iterator[ArtifactUse]:
+    """The artifact of every version in any revision reachable from a ref of the repository (every
+    branch, remote branch and tag, and HEAD), and in the working tree; with HEAD_ONLY, only in the
+    latest revision of each ref (and the working tree). Each manifest is read once, by blob id."""
+    import yaml
+
+    repo = store.repo
+    prefix = repo.relative(store.root)
+    pattern = re.compile(re.escape(f"{prefix}/") + _VERSION_PATH.pattern if prefix else _VERSION_PATH.pattern)
+    args = ["rev-list", "--objects", "--all"] + (["--no-walk"] if head_only else [])
+    blobs: dict[str, tuple[str, int]] = {}
+    if repo.head() is not None:
+        with stream(repo.toplevel, args) as output:
+            for line in output:
+                oid, _, path = line.decode(errors="surrogateescape").rstrip("\n").partition(" ")
+                found = pattern.fullmatch(path)
+                if found is not None:
+                    blobs.setdefault(oid, (found.group(1), int(found.group(2))))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with CatFile(repo.toplevel) as reader:
+        for oid, (model, number) in blobs.items():
+            try:
+                document = yaml.load(reader.read_object(oid), Loader=loader)  # noqa: S506 - a safe loader
+            except yaml.YAMLError:
+                continue  # a broken hand edit records no artifact
+            use = _artifact_use(document, model, number)
+            if use is not None:
+                yield use
+    for documents in store.read_documents():
+        for number, version in documents.versions.items():
+            use = _artifact_use(version, documents.name, number)
+            if use is not None:
+                yield use
+
+
+def _artifact_use(document: Any, model: str, number: int) -> ArtifactUse | None:
+    artifact = document.get("artifact") if isinstance(document, dict) else None
+    digest = artifact.get("sha256") if isinstance(artifact, dict) else None
+    if not isinstance(artifact, dict) or not isinstance(digest, str):
+        return None
+    kind = artifact.get("kind")
+    return ArtifactUse(model, number, digest, kind if isinstance(kind, str) else None, artifact.get("stored") is True)

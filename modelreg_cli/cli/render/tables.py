@@ -113,6 +113,11 @@ def version_details(version: ModelVersion) -> None:
         size = version.artifact.size_bytes
         _field(out, "SHA-256", version.artifact.sha256 or "-")
         _field(out, "Size", f"{size:,} bytes" if size is not None else "-")
+        if version.artifact.kind is not None:
+            named = f" {version.artifact.name}" if version.artifact.name else ""
+            _field(out, "Artifact", f"{version.artifact.kind}{named}")
+        if version.artifact.stored:
+            _field(out, "Stored", "in the registry's artifact store (`modelreg pull` fetches it)")
     _field(out, "Run", version.run_id or "-")
     _field(out, "Description", version.description or "-")
     _mapping(out, "Metrics", {k: number(v) for k, v in version.metrics.items()})
