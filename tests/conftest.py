@@ -6,6 +6,7 @@ pinned dates, so results never depend on the machine (CI may have no git identit
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
@@ -158,6 +159,43 @@ def snapshot(repo: Path) -> dict[str, object]:
         "status": git(repo, "status", "--porcelain"),
         "files": files,
     }
+
+
+def imported_after(args: list[str], cwd: Path) -> set[str]:
+    """The modules a fresh interpreter has loaded after running modelreg ARGS in CWD."""
+    code = (
+        "import sys\n"
+        "from modelreg_cli.cli.app import app\n"
+        "try:\n"
+        f"    app({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True)
+    return set(proc.stderr.split())
+
+
+@contextlib.contextmanager
+def http_server(folder: Path) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 (a free port) serving the files of FOLDER; its base URL. Stopped after."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def _free_port() -> int:

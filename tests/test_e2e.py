@@ -12,7 +12,7 @@ import pytest
 
 from modelreg_cli.service import Registry
 
-from conftest import SAMPLE_REGISTRY, Outcome, git, subjects
+from conftest import SAMPLE_REGISTRY, Outcome, git, imported_after, subjects
 
 Shell = Callable[..., Outcome]
 
@@ -105,21 +105,10 @@ def test_the_demo_script_runs_to_the_end(tmp_path: Path) -> None:
 
 MODULES_NOT_FOR_HELP = ("pydantic", "yaml", "git", "gitdb", "modelreg_cli.service", "modelreg_cli.store", "jinja2",
                         "modelreg_cli.site", "mlflow", "gto", "sqlalchemy", "modelreg_cli.integrations",
-                        "modelreg_cli.importers")
+                        "modelreg_cli.importers", "fsspec", "s3fs", "boto3", "botocore")
 
 
-def _imported_after(args: list[str], cwd: Path) -> set[str]:
-    code = (
-        "import sys\n"
-        "from modelreg_cli.cli.app import app\n"
-        "try:\n"
-        f"    app({args!r})\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True)
-    return set(proc.stderr.split())
+_imported_after = imported_after
 
 
 def test_help_imports_nothing_it_does_not_use(tmp_path: Path) -> None:

@@ -222,11 +222,11 @@ def _credential_like(key: str) -> bool:
     return any(word in lowered for word in _CREDENTIAL_WORDS) or bool(_CREDENTIAL_KEYS.search(lowered))
 
 
-def _credential_keys(options: Any, where: str) -> list[str]:
+def _credential_keys(options: Any, where: str = "") -> list[str]:
     found: list[str] = []
     if isinstance(options, dict):
         for key, item in options.items():
-            path = f"{where}.{key}"
+            path = f"{where}.{key}" if where else str(key)
             found += [path] if _credential_like(str(key)) else _credential_keys(item, path)
     return found
 
@@ -257,9 +257,9 @@ class ArtifactsConfig(_Document):
     @classmethod
     def _no_credentials(cls, options: Any) -> Any:
         options = {} if options is None else options
-        found = _credential_keys(options, "options")
+        found = _credential_keys(options)
         if found:
-            raise ValueError(f"{', '.join(found)} looks like a credential, and credentials never go in modelreg.yaml: "
+            raise ValueError(f"option {', '.join(found)} looks like a credential, and credentials never go in modelreg.yaml: "
                              "remove it and give it through the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, "
                              "GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT_KEY, ...) or the backend's own "
                              "profile or role")

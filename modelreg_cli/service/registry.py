@@ -71,16 +71,15 @@ class RollbackResult(ChangeResult):
 
 
 def _checked(kind: Any, **values: Any) -> Any:
-    """A document of KIND made from VALUES, its validation error one line (as in modelreg.yaml)."""
+    """A document of KIND made from VALUES, its validation errors in one line."""
     from pydantic import ValidationError
 
-    from modelreg_cli.core.serialize import describe_validation
     from modelreg_cli.errors import InvalidInputError
 
     try:
         return kind(**values)
     except ValidationError as exc:
-        raise InvalidInputError(f"{describe_validation(exc)}: fix the option and try again") from None
+        raise InvalidInputError("; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())) from None
 
 
 T = TypeVar("T")
