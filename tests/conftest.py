@@ -7,6 +7,7 @@ pinned dates, so results never depend on the machine (CI may have no git identit
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import os
 import shutil
@@ -232,3 +233,63 @@ def git_daemon(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     finally:
         daemon.terminate()
         daemon.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class S3:
+    """A real S3 API on loopback (moto's standalone server) with a fresh bucket, and a client to look inside it."""
+
+    endpoint: str
+    bucket: str
+    client: object
+
+    def keys(self) -> list[str]:
+        listed = self.client.list_objects_v2(Bucket=self.bucket)  # type: ignore[attr-defined]
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's standalone S3 server on 127.0.0.1 (a free port), for the session of one test worker; stopped after."""
+    needs("moto.server")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                  stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # wait until it accepts connections (bounded)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"moto's server did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> S3:
+    """A new bucket on the test server; AWS_* point at it (credentials moto accepts, no instance metadata
+    lookups, no retries), and nothing is read from the machine's ~/.aws."""
+    needs("s3fs")
+    boto3 = needs("boto3")
+    home = Path(os.environ["HOME"])
+    settings = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard",
+                "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
+                "AWS_CONFIG_FILE": str(home / "no-aws-config")}
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    bucket = "b-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
+    client = boto3.client("s3", endpoint_url=moto_endpoint)
+    client.create_bucket(Bucket=bucket)
+    return S3(moto_endpoint, bucket, client)
