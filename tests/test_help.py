@@ -22,7 +22,8 @@ COMMANDS = _commands(typer.main.get_command(app))
 def test_the_expected_commands_exist() -> None:
     names = {path for path, _ in COMMANDS}
     for expected in ["init", "create", "register", "transition", "alias set", "alias delete", "tag set",
-                     "tag delete", "describe", "delete", "rename", "list", "show", "versions", "resolve"]:
+                     "tag delete", "describe", "delete", "rename", "list", "show", "versions", "resolve", "pull",
+                     "verify", "artifacts gc"]:
         assert f"modelreg {expected}" in names
 
 
