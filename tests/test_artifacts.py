@@ -509,3 +509,23 @@ def test_the_plain_cli_never_imports_an_object_store_library(registry_path: Path
         assert not {"fsspec", "s3fs", "boto3", "botocore", "aiobotocore"} & loaded, args
     assert "modelreg_cli.store.artifact_stores" not in imported_after(["--registry", str(registry_path), "list"],
                                                                        registry_path)
+
+
+def test_a_missing_extra_is_one_line_naming_the_pip_install(registry_path: Path, tmp_path: Path, cli: Runner,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fsspec", None)  # as where `modelreg[s3]` is not installed
+    monkeypatch.delitem(sys.modules, "modelreg_cli.store.artifact_stores.fsspec_store", raising=False)
+    missing = "error: the s3 artifact store cannot be loaded (fsspec is missing): pip install 'modelreg[s3]'\n"
+    result = cli("init", str(tmp_path / "new"), "--store", "s3://bucket/models", registry=None)
+    assert (result.code, result.stderr) == (1, missing)
+    assert not (tmp_path / "new").exists()
+    config = registry_path / "modelreg.yaml"
+    config.write_text(config.read_text().replace(str(tmp_path / "store"), "s3://bucket/models"))
+    git(registry_path, "commit", "-qam", "store on s3")
+    before = snapshot(registry_path)
+    result = cli("register", "fraud", str(model_file(tmp_path)))
+    assert (result.code, result.stderr) == (1, missing)
+    assert snapshot(registry_path) == before
+    assert cli("register", "fraud", str(model_file(tmp_path)), "--no-upload").code == 0  # a reference needs no store

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeVar
 
 from modelreg_cli.core.manifests import Artifact, ModelVersion, RegistryConfig
 from modelreg_cli.errors import ConflictError, IntegrityError, InvalidInputError, ModelregError, NotFoundError
@@ -151,7 +152,7 @@ class _Objects:
         store = self.store if self.store is not None and not (self.offline and self.store.remote) else None
         if store is not None:
             try:
-                self.cache.fill(digest, lambda target: store.download(digest, target),
+                self.cache.fill(digest, lambda: store.open(digest),
                                 f"object {digest} of the artifact store {store.url}")
                 self.origins.add("store")
                 return
@@ -165,7 +166,7 @@ class _Objects:
         if self.offline and is_remote(self.base):
             raise self._offline(digest)
         url = f"{self.base}/{digest}"
-        self.cache.fill(digest, lambda target: copy_url(url, target, self.options), url)
+        self.cache.fill(digest, lambda: open_url(url, self.options), url)
         self.origins.add("source")
 
     def _offline(self, digest: str) -> NotFoundError:
@@ -269,7 +270,7 @@ def _fetch_reference(version: ModelVersion, config: RegistryConfig, repo_root: P
     if offline and is_remote(source):
         raise NotFoundError(f"models:/{version.name}/{version.version} is not in the local cache and --offline keeps "
                             f"modelreg off the network (it is at {source}): pull it once without --offline")
-    cache.fill(digest, lambda target: copy_url(source, target, _options_for(source, config), repo_root), source)
+    cache.fill(digest, lambda: open_url(source, _options_for(source, config), repo_root), source)
 
 
 def _fetch_local_folder(version: ModelVersion, repo_root: Path | None, cache: ArtifactCache, offline: bool) -> None:
@@ -289,7 +290,7 @@ def _fetch_local_folder(version: ModelVersion, repo_root: Path | None, cache: Ar
     for file in files:
         found, _ = artifacts.hash_file(file.path)
         if not cache.has(found):
-            cache.fill(found, functools.partial(_copy_file, file.path), str(file.path))
+            cache.fill(found, functools.partial(_open_binary, file.path), str(file.path))
             added.append(found)
         entries.append(Entry(found, file.relative))
     data = artifacts.listing(entries)
@@ -298,15 +299,11 @@ def _fetch_local_folder(version: ModelVersion, repo_root: Path | None, cache: Ar
             cache.discard(added_digest)
         raise IntegrityError(f"{version.source} does not hash to the {digest} registered for {uri}: its files "
                              "changed since; nothing was placed")
-
-    def write_listing(target: Path) -> None:
-        target.write_bytes(data)
-
-    cache.fill(digest, write_listing, f"the listing of {version.source}")
+    cache.fill(digest, lambda: io.BytesIO(data), f"the listing of {version.source}")
 
 
-def _copy_file(source: Path, target: Path) -> None:
-    shutil.copyfile(source, target)
+def _open_binary(path: Path) -> BinaryIO:
+    return path.open("rb")
 
 
 def _unique(entries: Iterable[Entry]) -> list[str]:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import BinaryIO
 
 from modelreg_cli.errors import IntegrityError
-from modelreg_cli.store.artifacts import hash_file, hash_stream
+from modelreg_cli.store.artifacts import hash_stream
 
 
 def cache_root() -> Path:
@@ -34,16 +36,15 @@ class ArtifactCache:
     def has(self, digest: str) -> bool:
         return self.path(digest).is_file()
 
-    def fill(self, digest: str, fetch: Callable[[Path], None], what: str) -> Path:
-        """Put object DIGEST in the cache, its bytes written to a file by FETCH; IntegrityError
-        (and nothing kept) when they do not hash to DIGEST. WHAT names where they came from."""
+    def fill(self, digest: str, source: Callable[[], AbstractContextManager[BinaryIO]], what: str) -> Path:
+        """Put object DIGEST in the cache from the stream SOURCE opens, hashed as it is written;
+        IntegrityError (and nothing kept) when it does not hash to DIGEST. WHAT names where it came from."""
         self.objects.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{digest[:12]}.", suffix=".partial", dir=self.objects)
-        os.close(fd)
         temp = Path(name)
         try:
-            fetch(temp)
-            found, _ = hash_file(temp)
+            with open(fd, "wb") as out, source() as data:
+                found, _ = hash_stream(data, copy_to=out)
             if found != digest:
                 raise IntegrityError(f"{what} hashes to {found}, not the {digest} the registry recorded: the bytes "
                                      "were changed or damaged; nothing was kept (run `modelreg verify` on the store)")
