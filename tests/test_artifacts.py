@@ -316,8 +316,9 @@ def test_pull_of_a_local_reference_and_of_a_version_with_no_sha256(registry_path
     assert json.loads(result.stdout)["from"] == "source"
     assert (tmp_path / "ref" / "config.json").read_bytes() == b"{}"
     (folder / "config.json").write_bytes(b"changed since")
-    result = cli("pull", "models:/bert/1", "-o", str(tmp_path / "changed"), "--offline")
-    assert result.code == 0  # the cache has it: the changed folder is not read again
+    result = cli("pull", "models:/bert/1", "-o", str(tmp_path / "changed"), "--offline", "--json")
+    assert json.loads(result.stdout)["from"] == "cache"  # the changed folder is not read again
+    assert (tmp_path / "changed" / "config.json").read_bytes() == b"{}"
     cache_before = cached()
     (cache_root() / "sha256").rename(tmp_path / "cache-away")
     with pytest.raises(IntegrityError) as raised:

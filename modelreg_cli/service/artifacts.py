@@ -187,32 +187,28 @@ def pull(version: ModelVersion, config: RegistryConfig, root: Path, repo_root: P
                                     "pass --no-verify to take it as it is")
         return _pull_unverified(version, target, repo_root, offline, config)
     cache = cache or ArtifactCache()
+    digest = artifact.sha256
     kind = _kind(version, repo_root)
-    name = _file_name(version)
-    placed = target / name if kind == "file" else target
+    name = _file_name(version) if kind == "file" else ""
+    placed = target / name if name else target
     if _holds_already(target, placed, kind, artifact):
         return Pulled(version, placed, "in place", True)
     objects = _objects(version, config, root, cache, offline)
-    if not artifact.stored and kind == "folder":
-        _fetch_local_folder(version, repo_root, cache, offline)
-        objects.origins.add("source")
-    if kind == "file":
-        if not artifact.stored and not objects.cache.has(artifact.sha256):
+    if not artifact.stored and not cache.has(digest):  # a reference: from its source
+        if kind == "folder":
+            _fetch_local_folder(version, repo_root, cache)
+        else:
             _fetch_reference(version, config, repo_root, cache, offline)
-            objects.origins.add("source")
-        objects.get(artifact.sha256)
-        _place(target, lambda folder: _copy_out(cache, artifact.sha256 or "", folder / name))
+        objects.origins.add("source")
+    objects.get(digest)
+    if kind == "file":
+        _place(target, lambda folder: _copy_out(cache, digest, folder / name))
     else:
-        objects.get(artifact.sha256)
-        entries = artifacts.parse_listing(cache.read(artifact.sha256), f"the listing of {uri}")
-        _each(objects.get, _unique(entries), store_remote(objects))
+        entries = artifacts.parse_listing(cache.read(digest), f"the listing of {uri}")
+        _each(objects.get, _unique(entries), objects.store is None or objects.store.remote)
         _place(target, lambda folder: _copy_entries(cache, entries, folder))
     origin: Origin = "cache" if objects.origins <= {"cache"} else "source" if "source" in objects.origins else "store"
     return Pulled(version, placed, origin, True)
-
-
-def store_remote(objects: _Objects) -> bool:
-    return objects.store is None or objects.store.remote
 
 
 def _objects(version: ModelVersion, config: RegistryConfig, root: Path, cache: ArtifactCache, offline: bool) -> _Objects:
@@ -273,13 +269,11 @@ def _fetch_reference(version: ModelVersion, config: RegistryConfig, repo_root: P
     cache.fill(digest, lambda: open_url(source, _options_for(source, config), repo_root), source)
 
 
-def _fetch_local_folder(version: ModelVersion, repo_root: Path | None, cache: ArtifactCache, offline: bool) -> None:
+def _fetch_local_folder(version: ModelVersion, repo_root: Path | None, cache: ArtifactCache) -> None:
     """A referenced local folder into the cache: each file by its digest, and the listing, once it
     hashes to the recorded digest (by the current listing or the legacy one)."""
     uri = f"models:/{version.name}/{version.version}"
     digest = (version.artifact or Artifact()).sha256 or ""
-    if cache.has(digest):
-        return
     folder = _local(version.source, repo_root)
     if folder is None or not folder.is_dir():
         raise NotFoundError(f"{uri} is a folder at {version.source}, which is not on this machine: pull it where it "
