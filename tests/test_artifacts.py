@@ -42,6 +42,15 @@ def objects(store: Path) -> set[str]:
     return {path.name for path in folder.iterdir()} if folder.is_dir() else set()
 
 
+def age(store: Path, hours: float = 2) -> None:
+    """Make every object of STORE look written HOURS ago (gc keeps recent ones)."""
+    import time
+
+    then = time.time() - hours * 3600
+    for path in (store / "sha256").iterdir():
+        os.utime(path, (then, then))
+
+
 def cached() -> set[str]:
     folder = cache_root() / "sha256"
     return {path.name for path in folder.iterdir()} if folder.is_dir() else set()
@@ -436,6 +445,7 @@ def test_gc_keeps_what_any_revision_uses(registry_path: Path, store: Path, tmp_p
     orphan = tmp_path / "orphan.bin"
     orphan.write_bytes(b"uploaded, never committed")
     (store / "sha256" / sha(orphan.read_bytes())).write_bytes(orphan.read_bytes())
+    age(store)
     everything = objects(store)
 
     result = cli("artifacts", "gc", "--dry-run")
@@ -445,7 +455,7 @@ def test_gc_keeps_what_any_revision_uses(registry_path: Path, store: Path, tmp_p
 
     result = cli("artifacts", "gc", "--head-only", "--dry-run", "--json")
     assert json.loads(result.stdout) == {"store": str(store), "removed": sorted([sha(b"v2"), sha(orphan.read_bytes())]),
-                                         "kept": 5, "dry_run": True}
+                                         "kept": 5, "recent": 0, "dry_run": True}
 
     assert cli("artifacts", "gc").code == 0
     assert objects(store) == everything - {sha(orphan.read_bytes())}
@@ -455,11 +465,24 @@ def test_gc_keeps_what_any_revision_uses(registry_path: Path, store: Path, tmp_p
     assert cli("pull", "models:/bert/1", "-o", str(tmp_path / "bert")).code == 0
 
 
+def test_gc_keeps_an_upload_too_recent_to_be_committed_yet(registry_path: Path, store: Path, tmp_path: Path,
+                                                            cli: Runner) -> None:
+    cli("register", "fraud", str(model_file(tmp_path, b"committed")))
+    age(store)
+    (store / "sha256" / sha(b"in flight")).write_bytes(b"in flight")  # another register, uploading right now
+    result = cli("artifacts", "gc")
+    assert result.stdout == (f"Removed 0 objects from {store}; kept 1 that versions use and 1 written too recently to "
+                             "tell (see --min-age)\n")
+    assert objects(store) == {sha(b"committed"), sha(b"in flight")}
+    assert cli("artifacts", "gc", "--min-age", "0").stdout.startswith(f"Removed {sha(b'in flight')}\n")
+    assert objects(store) == {sha(b"committed")}
+
+
 def test_gc_keeps_what_a_branch_uses(registry_path: Path, store: Path, tmp_path: Path, cli: Runner) -> None:
     git(registry_path, "checkout", "-qb", "review")
     cli("register", "fraud", str(model_file(tmp_path, b"on a branch")))
     git(registry_path, "checkout", "-q", "main")
-    assert cli("artifacts", "gc", "--head-only").code == 0
+    assert cli("artifacts", "gc", "--head-only", "--min-age", "0").code == 0
     assert objects(store) == {sha(b"on a branch")}
 
 

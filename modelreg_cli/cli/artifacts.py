@@ -93,6 +93,10 @@ def gc(
         bool, typer.Option("--head-only", help="Keep only what the latest revision of each branch and tag uses: "
                            "objects only older revisions reference go too.")
     ] = False,
+    min_age: Annotated[
+        float, typer.Option("--min-age", help="Keep unreferenced objects written less than this many minutes ago "
+                            "(an upload whose commit is yet to come); 0 removes them too.", min=0)
+    ] = 60,
     registry: RegistryOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -100,7 +104,7 @@ def gc(
     from modelreg_cli.cli.common import print_json
     from modelreg_cli.cli.render import artifacts as render
 
-    done = open_registry(ctx, registry).collect_artifacts(dry_run=dry_run, head_only=head_only)
+    done = open_registry(ctx, registry).collect_artifacts(dry_run=dry_run, head_only=head_only, min_age=min_age * 60)
     if json:
         print_json(done.to_json())
         return

@@ -515,23 +515,34 @@ def _hashed(data: Any, keep: bool) -> tuple[str, int, bytes]:
 # --------------------------------------------------------------------------- gc
 
 
+MIN_AGE = 3600.0
+"""Seconds an unreferenced object is kept by gc: an upload's objects are referenced only once its commit is made."""
+
+
 @dataclass(frozen=True)
 class Collected:
-    """What `artifacts gc` removed (or, with DRY_RUN, would remove), and how many objects it kept."""
+    """What `artifacts gc` removed (or, with DRY_RUN, would remove), how many objects versions use
+    (KEPT), and how many unreferenced ones it kept for being younger than its minimum age (RECENT)."""
 
     store: str
     removed: tuple[str, ...]
     kept: int
+    recent: int
     dry_run: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"store": self.store, "removed": list(self.removed), "kept": self.kept, "dry_run": self.dry_run}
+        return {"store": self.store, "removed": list(self.removed), "kept": self.kept, "recent": self.recent,
+                "dry_run": self.dry_run}
 
 
-def collect(registry: RegistryStore, config: RegistryConfig, dry_run: bool, head_only: bool) -> Collected:
+def collect(registry: RegistryStore, config: RegistryConfig, dry_run: bool, head_only: bool,
+            min_age: float = MIN_AGE) -> Collected:
     """Remove the store's objects that no version references in any revision (HEAD_ONLY: in the
-    latest revision of any branch or tag, or the working tree). A stored folder keeps its listing
-    and every file it lists; when a listing is missing, nothing is removed."""
+    latest revision of any branch or tag, or the working tree) and that are older than MIN_AGE
+    seconds (when the store can tell). A stored folder keeps its listing and every file it lists;
+    when a listing is missing, nothing is removed."""
+    import time
+
     from modelreg_cli.store.history import artifact_uses
 
     store = open_store(config, registry.root)
@@ -552,8 +563,13 @@ def collect(registry: RegistryStore, config: RegistryConfig, dry_run: bool, head
         with store.open(digest) as data:
             listing = data.read()
         keep.update(entry.sha256 for entry in artifacts.parse_listing(listing, f"the listing of {uri}"))
-    removed = tuple(sorted(present - keep))
+    unreferenced = sorted(present - keep)
+    now = time.time()
+    modified = getattr(store, "modified", None)
+    young = {digest for digest in unreferenced
+             if min_age > 0 and modified is not None and (when := modified(digest)) is not None and now - when < min_age}
+    removed = tuple(digest for digest in unreferenced if digest not in young)
     if not dry_run:
         for digest in removed:
             store.delete(digest)
-    return Collected(store.url, removed, len(present) - len(removed), dry_run)
+    return Collected(store.url, removed, len(present & keep), len(young), dry_run)

@@ -485,12 +485,14 @@ class Registry:
         return [verify(version, self.config, self.root, top, explicit=False)
                 for model in self.list_models() for version in self.versions(model.name)]
 
-    def collect_artifacts(self, *, dry_run: bool = False, head_only: bool = False) -> Collected:
+    def collect_artifacts(self, *, dry_run: bool = False, head_only: bool = False,
+                          min_age: float | None = None) -> Collected:
         """Remove the store's objects that no version of any revision references (HEAD_ONLY: of the
-        latest revision of each branch and tag); DRY_RUN only says which."""
-        from modelreg_cli.service.artifacts import collect
+        latest revision of each branch and tag) and that are older than MIN_AGE seconds (default an
+        hour: an upload is referenced only once its commit is made); DRY_RUN only says which."""
+        from modelreg_cli.service.artifacts import MIN_AGE, collect
 
-        return collect(self._store, self.config, dry_run, head_only)
+        return collect(self._store, self.config, dry_run, head_only, MIN_AGE if min_age is None else min_age)
 
     def transition(
         self, name: str, version: int, stage: str, archive_existing: bool = False, message: str | None = None,

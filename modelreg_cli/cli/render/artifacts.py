@@ -26,6 +26,8 @@ def collected_lines(done: Collected) -> list[str]:
     verb = "Would remove" if done.dry_run else "Removed"
     lines = [f"{verb} {digest}" for digest in done.removed]
     count = len(done.removed)
-    lines.append(f"{verb} {count} object{'s' if count != 1 else ''} from {done.store}; kept {done.kept:,} that "
-                 "versions use")
+    line = f"{verb} {count} object{'s' if count != 1 else ''} from {done.store}; kept {done.kept:,} that versions use"
+    if done.recent:
+        line += f" and {done.recent:,} written too recently to tell (see --min-age)"
+    lines.append(line)
     return lines

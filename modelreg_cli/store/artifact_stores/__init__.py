@@ -57,6 +57,10 @@ class ArtifactStore(Protocol):
     def delete(self, digest: str) -> None:
         """Remove object DIGEST (nothing when it is not there)."""
 
+    def modified(self, digest: str) -> float | None:
+        """When object DIGEST was written (POSIX time), None when the store cannot say. Optional:
+        `artifacts gc` keeps recent objects (an upload whose commit is yet to come) when it can tell."""
+
 
 def scheme_of(url: str) -> str:
     """The plugin name for URL: its scheme (`s3`), or `file` for a plain path."""

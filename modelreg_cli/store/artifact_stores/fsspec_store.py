@@ -101,6 +101,13 @@ class FsspecStore:
             if self.fs.exists(self._path(digest)):
                 self.fs.rm_file(self._path(digest))
 
+    def modified(self, digest: str) -> float | None:
+        with self._translated("read", f"object {digest} is missing from the artifact store {self.url}"):
+            try:
+                return float(self.fs.modified(self._path(digest)).timestamp())
+            except NotImplementedError:
+                return None
+
     @contextlib.contextmanager
     def _translated(self, doing: str, missing: str | None = None) -> Iterator[None]:
         """The backend's errors as one line saying what to do (its exception types are not imported:

@@ -74,6 +74,12 @@ class LocalStore:
     def delete(self, digest: str) -> None:
         self._path(digest).unlink(missing_ok=True)
 
+    def modified(self, digest: str) -> float | None:
+        try:
+            return self._path(digest).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
 
 def _copy(data: BinaryIO, out: BinaryIO, progress: Progress | None) -> None:
     if progress is None:
