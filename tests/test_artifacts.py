@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -553,3 +554,17 @@ def test_a_missing_extra_is_one_line_naming_the_pip_install(registry_path: Path,
     assert (result.code, result.stderr) == (1, missing)
     assert snapshot(registry_path) == before
     assert cli("register", "fraud", str(model_file(tmp_path)), "--no-upload").code == 0  # a reference needs no store
+
+
+def test_register_reports_progress_up_to_the_total(registry_path: Path, tmp_path: Path) -> None:
+    folder = model_folder(tmp_path, {"a.bin": b"same" * 100, "b.bin": b"same" * 100, "c.bin": b"other"})
+    seen: list[int] = []
+    totals: list[int] = []
+
+    def factory(total: int) -> Callable[[int], None]:
+        totals.append(total)
+        return seen.append
+
+    Registry(registry_path).register("bert", str(folder), progress=factory)
+    assert totals == [2 * 805]  # every byte hashed, then sent (or found in the store)
+    assert sum(seen) == totals[0]

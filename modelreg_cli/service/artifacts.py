@@ -92,6 +92,8 @@ def upload(store: ArtifactStore, local: LocalSource, expected: str | None, size_
     artifact = Artifact(sha256=digest, size_bytes=total, kind="folder", name=path.name, stored=True)
     artifacts.check_matches(shown, artifact, expected, size_bytes)
     unique = {entry.sha256: file for entry, file in zip(entries, files, strict=True)}
+    if advance is not None:
+        advance(total - sum(file.size for file in unique.values()))  # files of the same bytes are sent once
     _each(lambda item: _put(store, item[0], item[1].path, item[1].size, advance), list(unique.items()), store.remote)
     if not store.exists(digest):  # the listing last: once it is there, so are its files
         with tempfile.TemporaryDirectory(prefix="modelreg-listing-") as folder:
