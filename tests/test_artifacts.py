@@ -568,3 +568,15 @@ def test_register_reports_progress_up_to_the_total(registry_path: Path, tmp_path
     Registry(registry_path).register("bert", str(folder), progress=factory)
     assert totals == [2 * 805]  # every byte hashed, then sent (or found in the store)
     assert sum(seen) == totals[0]
+
+
+def test_a_clone_whose_relative_store_is_elsewhere_reads_the_objects_at_their_source(tmp_path: Path, cli: Runner) -> None:
+    Registry.init(tmp_path / "reg", store="../objects")  # relative to each clone's folder
+    registry = Registry(tmp_path / "reg")
+    registry.register("fraud", str(model_file(tmp_path, b"bytes")))
+    git(tmp_path, "clone", "-q", str(tmp_path / "reg"), str(tmp_path / "far" / "clone"))
+    clone = tmp_path / "far" / "clone"  # its ../objects does not exist: the source URL names the real one
+    result = cli("pull", "models:/fraud/1", "-o", str(tmp_path / "out"), "--json", registry=clone)
+    assert json.loads(result.stdout)["from"] == "source"
+    assert (tmp_path / "out" / "model.pkl").read_bytes() == b"bytes"
+    assert cli("verify", registry=clone).stdout.startswith("models:/fraud/1: ok: ")

@@ -499,9 +499,16 @@ class _StoredReader:
         self.remote = self.store.remote if self.store is not None else is_remote(self.base)
 
     def hash(self, digest: str, keep: bool = False) -> tuple[str, int, bytes]:
+        """sha256, size (and with KEEP, the bytes) of object DIGEST: from the store, else (as pull
+        does) from the folder of the version's source, when that is another place."""
         if self.store is not None:
-            with self.store.open(digest) as data:
-                return _hashed(data, keep)
+            try:
+                with self.store.open(digest) as data:
+                    return _hashed(data, keep)
+            except NotFoundError:
+                if self.base == self.store.object_url(digest).rsplit("/", 1)[0]:
+                    raise
+                self.where = self.base
         with open_url(f"{self.base}/{digest}", self.options) as data:
             return _hashed(data, keep)
 
