@@ -580,3 +580,23 @@ def test_a_clone_whose_relative_store_is_elsewhere_reads_the_objects_at_their_so
     assert json.loads(result.stdout)["from"] == "source"
     assert (tmp_path / "out" / "model.pkl").read_bytes() == b"bytes"
     assert cli("verify", registry=clone).stdout.startswith("models:/fraud/1: ok: ")
+
+
+def test_gc_reads_the_history_of_a_registry_in_a_subfolder(tmp_path: Path, cli: Runner) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "README").write_text("code and registry together\n")
+    git(repo, "add", "README")
+    git(repo, "commit", "-qm", "code")
+    store = tmp_path / "objects"
+    Registry.init(repo / "ml" / "registry", store=str(store))
+    registry = Registry(repo / "ml" / "registry")
+    registry.register("fraud", str(model_file(tmp_path, b"old")))
+    registry.delete("fraud", 1)
+    registry.register("fraud", str(model_file(tmp_path, b"new")))
+    age(store)
+    result = cli("artifacts", "gc", "--dry-run", registry=repo / "ml" / "registry")
+    assert result.stdout == f"Would remove 0 objects from {store}; kept 2 that versions use\n"
+    result = cli("artifacts", "gc", "--head-only", registry=repo / "ml" / "registry")
+    assert result.stdout == f"Removed {sha(b'old')}\nRemoved 1 object from {store}; kept 1 that versions use\n"
