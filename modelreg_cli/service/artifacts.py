@@ -405,9 +405,10 @@ class ArtifactCheck:
 
 
 def verify(version: ModelVersion, config: RegistryConfig, root: Path, repo_root: Path | None,
-           local: Path | None = None, explicit: bool = True) -> ArtifactCheck:
+           local: Path | None = None, explicit: bool = True, store: ArtifactStore | None = None) -> ArtifactCheck:
     """Check VERSION's bytes against its sha256 and size: LOCAL (a copy on this machine), else the
-    store's objects (stored), else the source (a reference; a remote one only when EXPLICIT)."""
+    store's objects (stored), else the source (a reference; a remote one only when EXPLICIT).
+    STORE: the registry's store, when the caller has opened it already."""
     artifact = version.artifact or Artifact()
 
     def result(status: Status, detail: str) -> ArtifactCheck:
@@ -419,7 +420,7 @@ def verify(version: ModelVersion, config: RegistryConfig, root: Path, repo_root:
         if local is not None:
             return result(*_check_local(Path(os.path.abspath(local)), artifact))
         if artifact.stored:
-            return result(*_check_stored(version, config, root))
+            return result(*_check_stored(version, config, store or open_store(config, root)))
         path = _local(version.source, repo_root)
         if path is not None:
             if not os.path.exists(path):
@@ -454,10 +455,10 @@ def _check_local(path: Path, artifact: Artifact) -> tuple[Status, str]:
     return _compare(current, sum(file.size for file in files), artifact, str(path), legacy)
 
 
-def _check_stored(version: ModelVersion, config: RegistryConfig, root: Path) -> tuple[Status, str]:
+def _check_stored(version: ModelVersion, config: RegistryConfig, store: ArtifactStore | None) -> tuple[Status, str]:
     artifact = version.artifact or Artifact()
     digest = artifact.sha256 or ""
-    reader = _StoredReader(version, config, root)
+    reader = _StoredReader(version, config, store)
     found, size, data = reader.hash(digest, keep=artifact.kind == "folder")
     if artifact.kind != "folder":
         return _compare(found, size, artifact, f"object {digest[:12]}… in {reader.where}")
@@ -491,8 +492,8 @@ def _check_stored(version: ModelVersion, config: RegistryConfig, root: Path) -> 
 class _StoredReader:
     """Reads a stored version's objects: from the registry's store, else from its source's folder."""
 
-    def __init__(self, version: ModelVersion, config: RegistryConfig, root: Path) -> None:
-        self.store = open_store(config, root)
+    def __init__(self, version: ModelVersion, config: RegistryConfig, store: ArtifactStore | None) -> None:
+        self.store = store
         self.base = version.source.rsplit("/", 1)[0]
         self.options = _options_for(version.source, config)
         self.where = self.store.url if self.store is not None else self.base

@@ -482,8 +482,9 @@ class Registry:
         from modelreg_cli.service.artifacts import verify
 
         top = self._store.repo.toplevel
-        return [verify(version, self.config, self.root, top, explicit=False)
-                for model in self.list_models() for version in self.versions(model.name)]
+        versions = [version for model in self.list_models() for version in self.versions(model.name)]
+        store = self.artifact_store() if any(v.artifact is not None and v.artifact.stored for v in versions) else None
+        return [verify(version, self.config, self.root, top, explicit=False, store=store) for version in versions]
 
     def collect_artifacts(self, *, dry_run: bool = False, head_only: bool = False,
                           min_age: float | None = None) -> Collected:
