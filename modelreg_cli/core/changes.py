@@ -27,7 +27,9 @@ from modelreg_cli.core.policy import (
     check_alias_removal,
     check_transition,
     enforce,
+    model_removal_violations,
     stage_move_violations,
+    version_removal_violations,
 )
 from modelreg_cli.core.serialize import dump_document
 from modelreg_cli.core.state import ModelState
@@ -389,7 +391,12 @@ def _all_paths(state: ModelState) -> list[str]:
     return [layout.model_file(state.name), *(layout.version_file(state.name, n) for n in sorted(state.versions))]
 
 
-def delete_model(state: ModelState, message: str | None = None) -> Change:
+def delete_model(state: ModelState, message: str | None = None, *, config: RegistryConfig | None = None,
+                 who: str = "") -> Change:
+    """Remove a model with all its versions. With CONFIG, its policy decides who may take away the
+    gated stages and protected aliases the model holds (core/policy.py)."""
+    if config is not None:
+        enforce(model_removal_violations(config, state, who), f"deleting {state.name}")
     return Change("delete", state.name, f"delete model {state.name}", deletes=_all_paths(state), message=message)
 
 
@@ -398,6 +405,8 @@ def delete_version(state: ModelState, number: int, stamp: Stamp, message: str | 
     """Remove one version; aliases pointing at it go too. Its number is never given again."""
     state.version(number)
     dropped = state.aliases_of(number)
+    if config is not None:
+        enforce(version_removal_violations(config, state, number, stamp.who), f"deleting {state.name} v{number}")
     check_alias_removal(config, state, dropped, stamp.who)
     del state.versions[number]
     state.model.aliases = {a: n for a, n in state.model.aliases.items() if n != number}
@@ -413,13 +422,17 @@ def delete_version(state: ModelState, number: int, stamp: Stamp, message: str | 
 
 
 def rename(
-    state: ModelState, new_name: str, existing: Iterable[str], stamp: Stamp, message: str | None = None
+    state: ModelState, new_name: str, existing: Iterable[str], stamp: Stamp, message: str | None = None, *,
+    config: RegistryConfig | None = None,
 ) -> Change:
-    """Move a model, its versions, tags and aliases to NEW_NAME."""
+    """Move a model, its versions, tags and aliases to NEW_NAME. With CONFIG, its policy decides who
+    may (policy.rename_approvers, else whoever may take away what the model holds)."""
     old_name = state.name
     check_new_name(new_name, (name for name in existing if name != old_name))
     if new_name == old_name:
         raise ConflictError(f"model {old_name!r} already has that name")
+    if config is not None:
+        enforce(model_removal_violations(config, state, stamp.who, renaming=True), f"renaming {old_name}")
     deletes = _all_paths(state)
     state.model.name = new_name
     state.model.updated_at = stamp.when

@@ -23,9 +23,13 @@ from modelreg_cli.core.manifests import ModelManifest, RegistryConfig, VersionMa
 from modelreg_cli.core.names import model_name_of_folder, validate_model_name
 from modelreg_cli.core.policy import (
     Violation,
+    Who,
     alias_move_violations,
     alias_removal_violations,
+    model_removal_violations,
+    people,
     stage_move_violations,
+    version_removal_violations,
 )
 from modelreg_cli.core.serialize import ManifestLoader, load_yaml, yaml_problem
 from modelreg_cli.core.state import ModelState
@@ -47,10 +51,12 @@ class Problem:
     message: str
     commit: str | None = None
     author: str | None = None
+    since: str | None = None
+    """For a problem of the whole change since a base (not of one commit): that base."""
 
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "rule": self.rule, "message": self.message,
-                "commit": self.commit, "author": self.author}
+                "commit": self.commit, "author": self.author, "since": self.since}
 
 
 FileContent = bytes | dict[str, Any]
@@ -161,11 +167,21 @@ def key_line(data: bytes | None, *loc: str | int) -> int | None:
 # --------------------------------------------------------------------------- the files
 
 
-def check_files(config_data: bytes | None, models: Iterable[ModelFiles]) -> FilesReport:
-    """Every problem of a registry's files: schema (with lines) and invariants."""
-    problems: list[Problem] = []
+def irregular_problem(path: str, kind: str) -> Problem:
+    return Problem(path, None, "file-type", f"{path} is {kind}, not a file: a registry holds only plain files and "
+                   "folders, and modelreg reads nothing through a link: replace it with the file itself")
+
+
+def check_files(config_data: bytes | None, models: Iterable[ModelFiles], irregular: Sequence[tuple[str, str]] = ()
+                ) -> FilesReport:
+    """Every problem of a registry's files: schema (with lines) and invariants. IRREGULAR: (path,
+    what it is) of the entries that are not plain files or folders (left unread)."""
+    problems = [irregular_problem(path, kind) for path, kind in irregular]
+    unread = {path for path, _ in irregular}
     config: RegistryConfig | None = None
-    if config_data is None:
+    if config_data is None and layout.CONFIG_FILE in unread:
+        pass
+    elif config_data is None:
         problems.append(Problem(layout.CONFIG_FILE, None, "missing-file", f"{layout.CONFIG_FILE} is missing: every "
                                 "registry needs one (`modelreg init` writes it)"))
     else:
@@ -177,7 +193,7 @@ def check_files(config_data: bytes | None, models: Iterable[ModelFiles]) -> File
         report.models += 1
         report.versions += sum(1 for name in files.versions if layout.version_number_of(name) is not None)
         problems += _folder_name_problems(files.folder, seen)
-        problems += _model_problems(files, report.config)
+        problems += [p for p in _model_problems(files, report.config) if p.rule != "missing-file" or p.file not in unread]
     return report
 
 
@@ -318,15 +334,22 @@ LineOf = Callable[[str, Loc], "int | None"]
 @dataclass(frozen=True)
 class ChangeContext:
     """One change to judge: its events, the full states before and after of the models they
-    concern, who made it, and how to ask history and find lines."""
+    concern, who made it, and how to ask history and find lines. A change of a whole branch
+    (SINCE: its base) is STEPWISE (a version may have reached its stage through others) and
+    WHO_OF tells whose steps made each of its events."""
 
     events: Sequence[Event]
     before: Mapping[str, ModelState]
     after: Mapping[str, ModelState]
-    author: str
+    author: Who
     held_before: HeldBefore
     line_of: LineOf
     commit: str | None = None
+    since: str | None = None
+    who_of: Callable[[Event], Who] | None = None
+
+    def who(self, event: Event) -> Who:
+        return self.who_of(event) if self.who_of is not None else self.author
 
 
 def change_problems(config: RegistryConfig, change: ChangeContext) -> list[Problem]:
@@ -346,19 +369,30 @@ def change_problems(config: RegistryConfig, change: ChangeContext) -> list[Probl
             path = layout.model_file(name)
             found.append(_problem(change, path, ("last_version",), "last-version",
                                   f"{name}: last_version went down from {old.model.last_version} to "
-                                  f"{new.model.last_version}, which would let version numbers be reused: restore it"))
+                                  f"{new.model.last_version}, which would let version numbers be reused: restore it",
+                                  people(change.author)))
     return found
 
 
 def _event_problems(config: RegistryConfig, change: ChangeContext, event: Event, old: ModelState | None,
                     new: ModelState | None) -> list[Problem]:
     name, number = str(event.model), event.version
+    who = change.who(event)
     if event.type == "version_changed" and number is not None:
         changed = _differences(str(event.key), event.before, event.after)
         listed = "; ".join(f"{'.'.join(loc)} changed ({before} -> {after})" for loc, before, after in changed)
         return [_problem(change, layout.version_file(name, number), changed[0][0], "immutable",
                          f"{name} v{number}: {listed}, but what a version was registered with never changes: restore "
-                         "it and register a new version")]
+                         "it and register a new version", who)]
+    if event.type == "model_deleted" and old is not None:
+        return _violations(change, layout.model_file(name), (), f"deleting {name}",
+                           model_removal_violations(config, old, who), who)
+    if event.type == "model_renamed" and old is not None:
+        return _violations(change, layout.model_file(name), ("name",), f"renaming {old.name} -> {name}",
+                           model_removal_violations(config, old, who, renaming=True), who)
+    if event.type == "version_deleted" and old is not None and number in old.versions:
+        return _violations(change, layout.version_file(name, number), (), f"deleting {name} v{number}",
+                           version_removal_violations(config, old, number, who), who)
     if new is None or number is None:
         return []
     version = new.versions.get(number)
@@ -369,39 +403,120 @@ def _event_problems(config: RegistryConfig, change: ChangeContext, event: Event,
             found.append(_problem(change, path, ("version",), "reused-number",
                                   f"{name} v{number}: version number {number} was given before (last_version was "
                                   f"{old.model.last_version}); numbers are never reused: register it as "
-                                  f"v{old.model.last_version + 1} with `modelreg register`"))
+                                  f"v{old.model.last_version + 1} with `modelreg register`", who))
         if version is not None:
-            found += _moved(config, change, old, version, new, config.initial_stage)
+            found += _moved(config, change, old, version, new, config.initial_stage, who)
         return found
     if event.type == "stage_changed" and version is not None:
-        return _moved(config, change, old, version, new, str(event.before))
+        return _moved(config, change, old, version, new, str(event.before), who)
     if event.type in ("alias_set", "alias_moved") and version is not None and event.key is not None:
         alias = event.key
-        violations = alias_move_violations(config, old, alias, version, new.aliases_of(number), change.author,
+        violations = alias_move_violations(config, old, alias, version, new.aliases_of(number), who,
                                            lambda: change.held_before(name, number, None, alias))
         return _violations(change, layout.model_file(name), ("aliases", alias), f"{name}@{alias} -> v{number}",
-                           violations)
+                           violations, who)
     if event.type == "alias_removed" and event.key is not None:
-        violations = alias_removal_violations(config, old, event.key, change.author)
-        return _violations(change, layout.model_file(name), ("aliases",), f"removing {name}@{event.key}", violations)
+        violations = alias_removal_violations(config, old, event.key, who)
+        return _violations(change, layout.model_file(name), ("aliases",), f"removing {name}@{event.key}", violations,
+                           who)
     return []
 
 
+# --------------------------------------------------------------------------- a whole branch
+
+
+@dataclass(frozen=True)
+class Step:
+    """One commit of a branch as judging the branch as a whole needs it: who made it, its events."""
+
+    who: str
+    events: Sequence[Event]
+
+
+Aspect = tuple[str, str]
+"""(model, part): 'v3' (a version: its stage, its fields), '@champion' (an alias), 'name' (its
+name), '*' (anything of it: the model was deleted, or its model.yaml could not be read)."""
+
+
+def aspects(event: Event, initial_stage: str) -> set[Aspect]:
+    """The parts of a model whose policy EVENT is about. Registering a version where every version
+    starts is no move, so it makes no one answer for the version's later promotion."""
+    model, kind = event.model, event.type
+    if model is None:
+        return set()
+    version = f"v{event.version}"
+    if kind in ("stage_changed", "version_deleted", "version_changed"):
+        return {(model, version)}
+    if kind == "version_registered":
+        return {(model, version)} if event.after != initial_stage else set()
+    if kind.startswith("alias_"):
+        return {(model, f"@{event.key}")}
+    if kind in ("manifest_invalid", "manifest_repaired"):
+        return {(model, version)} if event.version is not None else {(model, "*")}
+    if kind == "model_deleted":
+        return {(model, "*")}
+    if kind == "model_renamed":
+        return {(model, "name")}
+    return set()
+
+
+def who_made(steps: Sequence[Step], config: RegistryConfig) -> Callable[[Event], Who]:
+    """For an event of a branch's whole change (models under their final names): everyone whose
+    commits changed that part of the model (all of them must be allowed to), or, when no commit of
+    the branch did (it came from outside them: the base is not an ancestor), every author of the
+    branch. Models are followed through the renames made on the way."""
+    owed: dict[Aspect, list[str]] = {}
+    final: dict[str, str] = {}  # a model's name at a step -> its name at the end
+    for step in reversed(steps):
+        for event in step.events:
+            for model, part in aspects(event, config.initial_stage):
+                owed.setdefault((final.get(model, model), part), []).append(step.who)
+        for event in step.events:
+            if event.type == "model_renamed" and event.model is not None:
+                final[str(event.before)] = final.get(event.model, event.model)
+    everyone = tuple(dict.fromkeys(step.who for step in steps))
+
+    def who(event: Event) -> Who:
+        found = [person for model, part in aspects(event, config.initial_stage)
+                 for person in (*owed.get((model, part), ()), *owed.get((model, "*"), ()))]
+        return tuple(dict.fromkeys(reversed(found))) or everyone
+
+    return who
+
+
+def renames_made(steps: Sequence[Step]) -> dict[str, str]:
+    """Final name -> first name of each model the STEPS renamed (through any number of renames)."""
+    first: dict[str, str] = {}
+    for step in steps:
+        for event in step.events:
+            if event.type == "model_renamed" and event.model is not None:
+                first[event.model] = first.pop(str(event.before), str(event.before))
+    return {new: old for new, old in first.items() if new != old}
+
+
+def who_of_all(events: Iterable[Event], who: Callable[[Event], Who]) -> Who:
+    """Everyone any of EVENTS is owed to: who answers for a change that is no single event's."""
+    return tuple(dict.fromkeys(person for event in events for person in people(who(event))))
+
+
 def _moved(config: RegistryConfig, change: ChangeContext, old: ModelState | None, version: VersionManifest,
-           new: ModelState, from_stage: str) -> list[Problem]:
+           new: ModelState, from_stage: str, who: Who) -> list[Problem]:
     name, number, stage = version.name, version.version, version.stage
-    violations = stage_move_violations(config, old, version, new.aliases_of(number), from_stage, change.author,
-                                       lambda: change.held_before(name, number, stage, None))
+    violations = stage_move_violations(config, old, version, new.aliases_of(number), from_stage, who,
+                                       lambda: change.held_before(name, number, stage, None),
+                                       stepwise=change.since is not None)
     return _violations(change, layout.version_file(name, number), ("stage",), f"{name} v{number} {from_stage} -> {stage}",
-                       violations)
+                       violations, who)
 
 
-def _violations(change: ChangeContext, path: str, loc: Loc, what: str, violations: Sequence[Violation]) -> list[Problem]:
-    return [_problem(change, path, loc, v.rule, f"{what}: {v.message}") for v in violations]
+def _violations(change: ChangeContext, path: str, loc: Loc, what: str, violations: Sequence[Violation], who: Who
+                ) -> list[Problem]:
+    return [_problem(change, path, loc, v.rule, f"{what}: {v.message}", who) for v in violations]
 
 
-def _problem(change: ChangeContext, path: str, loc: Loc, rule: str, message: str) -> Problem:
-    return Problem(path, change.line_of(path, loc), rule, message, change.commit, change.author)
+def _problem(change: ChangeContext, path: str, loc: Loc, rule: str, message: str, who: Who) -> Problem:
+    line = change.line_of(path, loc) if loc else None
+    return Problem(path, line, rule, message, change.commit, ", ".join(people(who)), change.since)
 
 
 def _differences(key: str, before: Any, after: Any) -> list[tuple[tuple[str, ...], str, str]]:

@@ -125,10 +125,16 @@ class RegistryDiff:
 # --------------------------------------------------------------------------- the engine
 
 
-def registry_events(before: RegistryState, after: RegistryState) -> list[Event]:
-    """Every change from BEFORE to AFTER: the config first, then model by model in name order."""
+def registry_events(before: RegistryState, after: RegistryState, renames: Mapping[str, str] | None = None
+                    ) -> list[Event]:
+    """Every change from BEFORE to AFTER: the config first, then model by model in name order.
+    RENAMES (new name -> old name) are renames known to have happened in between (the commits of a
+    branch made them, with other changes): the others are found by match_renames."""
     events = config_events(before.config, after.config)
-    renames = match_renames(before.models, after.models)
+    known = {new: old for new, old in (renames or {}).items()
+             if new in after.models and old in before.models and new not in before.models and old not in after.models}
+    renames = {**match_renames({k: v for k, v in before.models.items() if k not in known.values()},
+                               {k: v for k, v in after.models.items() if k not in known}), **known}
     old_names = set(renames.values())
     for name in sorted(set(before.models) | set(after.models)):
         if name in old_names and name not in after.models:

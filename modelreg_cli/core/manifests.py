@@ -83,6 +83,9 @@ class Gate(_Document):
     approvers: list[str] | None = None
     """Who may make the move: git author emails, fnmatch patterns (*@risk.example.com), or `owners`.
     Absent: anyone."""
+    leave_approvers: list[str] | None = None
+    """Who may take a version out of the stage (move it elsewhere, delete it, delete or rename its
+    model), or remove the protected alias. Absent: the same people as `approvers`."""
 
     @field_validator("require", mode="before")
     @classmethod
@@ -110,18 +113,31 @@ class Gate(_Document):
                 raise ValueError(f"unknown field {name!r}: use {', '.join(GATE_FIELDS)}, metrics.KEY, params.KEY or tags.KEY")
         return fields
 
-    @field_validator("approvers")
+    @field_validator("approvers", "leave_approvers")
     @classmethod
     def _approver_patterns(cls, approvers: list[str] | None) -> list[str] | None:
-        if approvers is None:
-            return None
-        if not approvers:
-            raise ValueError("approvers is empty, so nobody could make the change: list emails, patterns or "
-                             "'owners', or remove the key to let anyone")
-        for entry in approvers:
-            if entry != OWNERS and "@" not in entry and entry != "*":
-                raise ValueError(f"approver {entry!r} is neither an email (pattern), like *@risk.example.com, nor 'owners'")
-        return approvers
+        return check_approvers(approvers)
+
+    def who_may_leave(self) -> list[str] | None:
+        """Who may take a version out of the gated stage (or remove the alias): None for anyone."""
+        return self.leave_approvers if self.leave_approvers is not None else self.approvers
+
+
+def check_approvers(approvers: list[str] | None) -> list[str] | None:
+    """A list of approvers (emails, fnmatch patterns, `owners`), refused when empty or when an
+    entry is neither, or holds a character that would break the CODEOWNERS line it goes on."""
+    if approvers is None:
+        return None
+    if not approvers:
+        raise ValueError("approvers is empty, so nobody could make the change: list emails, patterns or "
+                         "'owners', or remove the key to let anyone")
+    for entry in approvers:
+        if entry != OWNERS and "@" not in entry and entry != "*":
+            raise ValueError(f"approver {entry!r} is neither an email (pattern), like *@risk.example.com, nor 'owners'")
+        if entry != entry.strip() or any(char.isspace() or not char.isprintable() or char in "#\"" for char in entry):
+            raise ValueError(f"approver {entry!r} holds a space, a control character or '#': write one email or "
+                             "pattern per entry")
+    return approvers
 
 
 class Policy(_Document):
@@ -133,6 +149,14 @@ class Policy(_Document):
     """stage -> what a version must meet to enter it."""
     protected_aliases: dict[str, Gate] = Field(default_factory=dict)
     """alias -> who may move it and what its target must meet."""
+    rename_approvers: list[str] | None = None
+    """Who may rename a model. Absent: whoever may take every gated stage and protected alias it
+    holds away from it (as deleting it would)."""
+
+    @field_validator("rename_approvers")
+    @classmethod
+    def _rename_approvers(cls, approvers: list[str] | None) -> list[str] | None:
+        return check_approvers(approvers)
 
     @field_validator("transitions", mode="before")
     @classmethod
@@ -313,6 +337,11 @@ class RegistryConfig(_Document):
     def resting_stages(self) -> set[str]:
         """Where versions start (the first stage) or end (Archived): no one is promoted to these."""
         return {self.initial_stage, *(stage for stage in self.stages if stage.lower() == "archived")}
+
+    @property
+    def archive(self) -> str | None:
+        """The stage versions are retired to (`Archived`, in any case), if the registry has one."""
+        return next((stage for stage in self.stages if stage.lower() == "archived"), None)
 
 
 class Lineage(_Document):

@@ -24,9 +24,13 @@ Returning = Callable[[], bool]
 """Whether the version held the stage (or the alias pointed at it) before: asked only when it matters."""
 HeldStage = Callable[[int, str], bool]
 """(version, stage) -> whether that version of the model held the stage before (from history)."""
+Who = str | tuple[str, ...]
+"""Who makes a change: one git identity (an email), or every identity a change of a whole branch
+is owed to (each of them must be allowed)."""
 
-# A version returning to a stage it held before (a rollback) passed these when it first got there.
-RETURN_EXEMPT = ("transition", "not-worse")
+
+def people(who: Who) -> tuple[str, ...]:
+    return (who,) if isinstance(who, str) else who
 
 
 @dataclass(frozen=True)
@@ -47,11 +51,16 @@ def stage_move_violations(
     version: VersionManifest,
     aliases: Sequence[str],
     from_stage: str,
-    who: str,
+    who: Who,
     returning: Returning | None = None,
+    stepwise: bool = False,
+    leaving: bool = True,
 ) -> list[Violation]:
     """What VERSION (as it is after the move, in its new stage, with ALIASES) breaks by moving from
-    FROM_STAGE, made by WHO (a git author email); BEFORE is its model before the move (None: new)."""
+    FROM_STAGE, made by WHO; BEFORE is its model before the move (None: new). STEPWISE: the move
+    is the net effect of several (a whole branch), so it may go through other stages, each of
+    whose gates it must meet, instead of being one allowed transition. LEAVING: judge its leaving
+    FROM_STAGE too (who may take versions out of it)."""
     policy = config.policy
     to_stage = version.stage
     if policy is None or from_stage == to_stage:
@@ -59,13 +68,58 @@ def stage_move_violations(
     found = []
     allowed = policy.allowed_targets(from_stage)
     if allowed is not None and to_stage.lower() not in {target.lower() for target in allowed}:
-        found.append(Violation("transition", _transition_message(policy, from_stage, to_stage, allowed)))
+        path = _path(config, before, version, aliases, from_stage, who) if stepwise else None
+        if path is None:
+            found.append(Violation("transition", _transition_message(policy, from_stage, to_stage, allowed)))
+    if leaving:
+        found += leave_violations(config, before, from_stage, who, f"take versions out of {from_stage}")
     gate = policy.gate(to_stage)
     if gate is not None:
         replaced = _stage_holder(before, to_stage, version.version)
         found += gate_violations(gate, version, aliases, replaced, f"the current {to_stage} version")
         found += approver_violations(gate, before, who, f"move versions into {to_stage}")
-    return _excuse_return(found, returning)
+    return _excuse_return(found, returning, from_stage == config.archive)
+
+
+def leave_violations(config: RegistryConfig, before: ModelState | None, stage: str, who: Who, what: str
+                     ) -> list[Violation]:
+    """Taking a version out of STAGE (moving it, deleting it or its model) needs the stage's
+    leave_approvers (by default its approvers)."""
+    gate = config.policy.gate(stage) if config.policy is not None else None
+    if gate is None:
+        return []
+    return _approval(gate.who_may_leave(), before, who, what)
+
+
+def _path(config: RegistryConfig, before: ModelState | None, version: VersionManifest, aliases: Sequence[str],
+          from_stage: str, who: Who) -> list[str] | None:
+    """The stages VERSION could have gone through, one allowed transition at a time, from FROM_STAGE
+    to its stage, meeting the gate (but not-worse) of each stage on the way; None when there is no such way."""
+    assert config.policy is not None
+    policy, target = config.policy, version.stage
+    seen, frontier = {from_stage}, [(from_stage, list[str]())]
+    while frontier:
+        stage, path = frontier.pop(0)
+        targets = policy.allowed_targets(stage)
+        for step in config.stages if targets is None else targets:
+            if step == target:
+                return path
+            if step in seen or not _passable(config, before, version, aliases, step, who):
+                continue
+            seen.add(step)
+            frontier.append((step, [*path, step]))
+    return None
+
+
+def _passable(config: RegistryConfig, before: ModelState | None, version: VersionManifest, aliases: Sequence[str],
+              stage: str, who: Who) -> bool:
+    assert config.policy is not None
+    gate = config.policy.gate(stage)
+    if gate is None:
+        return True
+    there = version.model_copy(update={"stage": stage})
+    return not (gate_violations(gate, there, aliases, None, "") or approver_violations(gate, before, who, "")
+                or leave_violations(config, before, stage, who, ""))
 
 
 def _transition_message(policy: Policy, from_stage: str, to_stage: str, allowed: list[str]) -> str:
@@ -85,6 +139,41 @@ def _stage_holder(before: ModelState | None, stage: str, other_than: int) -> Ver
     return before.versions[holders[-1]] if holders else None
 
 
+# --------------------------------------------------------------------------- taking things away
+
+
+def version_removal_violations(config: RegistryConfig, before: ModelState, number: int, who: Who) -> list[Violation]:
+    """Deleting version NUMBER of BEFORE takes its stage away from it: the stage's leave approvers
+    decide (its aliases going with it are judged as alias removals)."""
+    stage = before.version(number).stage
+    return leave_violations(config, before, stage, who, f"delete {before.name} v{number}, which holds {stage}")
+
+
+def model_removal_violations(config: RegistryConfig, before: ModelState, who: Who, renaming: bool = False
+                             ) -> list[Violation]:
+    """Deleting (or, RENAMING, renaming) the model BEFORE takes every stage and alias it holds
+    away from it: each gated stage's leave approvers and each protected alias's approvers must
+    agree; a rename is decided by policy.rename_approvers instead, when it is set."""
+    policy = config.policy
+    if policy is None:
+        return []
+    verb = "rename" if renaming else "delete"
+    if renaming and policy.rename_approvers is not None:
+        return _approval(policy.rename_approvers, before, who, f"rename models (renaming {before.name})")
+    found: list[Violation] = []
+    for stage in config.stages:
+        holders = before.holders(stage)
+        if holders:
+            held = f"v{', v'.join(map(str, holders))} {'hold' if len(holders) > 1 else 'holds'} {stage}"
+            found += leave_violations(config, before, stage, who, f"{verb} {before.name}, whose {held}")
+    for alias in sorted(before.model.aliases):
+        gate = policy.protected_aliases.get(alias)
+        if gate is not None:
+            found += _approval(gate.who_may_leave(), before, who,
+                               f"{verb} {before.name}, which holds the protected alias @{alias}")
+    return found
+
+
 # --------------------------------------------------------------------------- protected aliases
 
 
@@ -94,7 +183,7 @@ def alias_move_violations(
     alias: str,
     version: VersionManifest,
     aliases: Sequence[str],
-    who: str,
+    who: Who,
     returning: Returning | None = None,
 ) -> list[Violation]:
     """What pointing ALIAS at VERSION (as it is after the change, with ALIASES) breaks, made by WHO."""
@@ -108,16 +197,16 @@ def alias_move_violations(
         replaced = None
     found = gate_violations(gate, version, aliases, replaced, f"the version @{alias} points at now")
     found += approver_violations(gate, before, who, f"move the protected alias @{alias}")
-    return _excuse_return(found, returning)
+    return _excuse_return(found, returning, from_archive=False)
 
 
-def alias_removal_violations(config: RegistryConfig, before: ModelState | None, alias: str, who: str) -> list[Violation]:
-    """Removing a protected alias needs one of its approvers."""
+def alias_removal_violations(config: RegistryConfig, before: ModelState | None, alias: str, who: Who) -> list[Violation]:
+    """Removing a protected alias needs one of its leave_approvers (by default its approvers)."""
     policy = config.policy
     gate = policy.protected_aliases.get(alias) if policy is not None else None
     if gate is None:
         return []
-    return approver_violations(gate, before, who, f"remove the protected alias @{alias}")
+    return _approval(gate.who_may_leave(), before, who, f"remove the protected alias @{alias}")
 
 
 # --------------------------------------------------------------------------- gates
@@ -212,14 +301,21 @@ def _number(value: Any) -> str:
 # --------------------------------------------------------------------------- who
 
 
-def approver_violations(gate: Gate, before: ModelState | None, who: str, what: str) -> list[Violation]:
-    if gate.approvers is None:
+def approver_violations(gate: Gate, before: ModelState | None, who: Who, what: str) -> list[Violation]:
+    return _approval(gate.approvers, before, who, what)
+
+
+def _approval(approvers: Sequence[str] | None, before: ModelState | None, who: Who, what: str) -> list[Violation]:
+    """Nothing when APPROVERS is None (anyone) or every one of WHO is an approver; else the
+    `approvers` violation naming those who are not. `owners` means the owners in BEFORE."""
+    if approvers is None:
         return []
     owners = list(before.model.owners) if before is not None else []
-    if is_approver(who, gate.approvers, owners):
+    refused = [person for person in people(who) if not is_approver(person, approvers, owners)]
+    if not refused:
         return []
-    return [Violation("approvers", f"{who} may not {what}: ask {describe_approvers(gate.approvers, owners)} to make "
-                                   "the change")]
+    return [Violation("approvers", f"{' and '.join(refused)} may not {what}: ask "
+                                   f"{describe_approvers(approvers, owners)} to make the change")]
 
 
 def is_approver(who: str, approvers: Sequence[str], owners: Sequence[str]) -> bool:
@@ -247,11 +343,15 @@ def describe_approvers(approvers: Sequence[str], owners: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
-def _excuse_return(found: list[Violation], returning: Returning | None) -> list[Violation]:
-    """Drop the rules a returning version is excused from, when it is one (asked only then)."""
-    if returning is None or not any(v.rule in RETURN_EXEMPT for v in found) or not returning():
+def _excuse_return(found: list[Violation], returning: Returning | None, from_archive: bool) -> list[Violation]:
+    """Drop the rules a returning version is excused from, when it is one (asked only then): a
+    version that held the stage before is excused from not-worse (a rollback may go back to an
+    older, worse version), and, coming back FROM_ARCHIVE, from the transitions (a rollback gives
+    the stage back to the holder it displaced). Any other move obeys the transitions."""
+    exempt = ("not-worse", "transition") if from_archive else ("not-worse",)
+    if returning is None or not any(v.rule in exempt for v in found) or not returning():
         return found
-    return [v for v in found if v.rule not in RETURN_EXEMPT]
+    return [v for v in found if v.rule not in exempt]
 
 
 # --------------------------------------------------------------------------- refusing
@@ -281,12 +381,17 @@ def check_transition(
     if config.policy is None:
         return
     manifest = state.version(number)
+    gate = config.policy.gate(target)
+    # A holder displaced from TARGET leaves it; when the same people decide leaving and entering,
+    # the mover's own approval already says it.
+    same_people = gate is None or gate.leave_approvers is None
     found = []
     for version, stage in [(number, target), *((other, archived) for other in displaced)]:
         current = state.version(version)
         returning = _asker(held_before, version, stage)
         moves = stage_move_violations(config, state, current.model_copy(update={"stage": stage}),
-                                      state.aliases_of(version), current.stage, who, returning)
+                                      state.aliases_of(version), current.stage, who, returning,
+                                      leaving=version == number or not same_people)
         prefix = "" if version == number else f"(archiving v{version}) "
         found += [Violation(v.rule, prefix + v.message) for v in moves]
     enforce(found, what or f"{state.name} v{number}: {manifest.stage} -> {target}")

@@ -85,7 +85,7 @@ def replay_event(
         )
         return change
     if event.type == "model_renamed":
-        return None if now is None else changes.rename(now, str(event.after), names, stamp)
+        return None if now is None else changes.rename(now, str(event.after), names, stamp, config=config)
     if now is None:
         return None  # the model is gone now: nothing of it to redo
     number = renumbering.of(name, event.version)
@@ -103,7 +103,7 @@ def replay_event(
     if event.type == "version_deleted":
         return changes.delete_version(now, int(number), stamp, config=config) if number is not None else None
     if event.type == "model_deleted":
-        return changes.delete_model(now)
+        return changes.delete_model(now, config=config, who=stamp.who)
     if event.type == "stage_changed":
         assert number is not None
         _, moved = changes.transition(

@@ -623,14 +623,16 @@ class Registry:
     def delete(self, name: str, version: int | None = None, message: str | None = None) -> ChangeResult:
         """Delete a version (and the aliases pointing at it), or the whole model."""
         if version is None:
-            return self._change(lambda reg: changes.delete_model(reg._model(name), message))
+            return self._change(lambda reg: changes.delete_model(reg._model(name), message, config=reg.config,
+                                                                 who=reg._store.stamp().who))
         return self._change(
             lambda reg: changes.delete_version(reg._model(name), version, reg._store.stamp(), message, config=reg.config)
         )
 
     def rename(self, old: str, new: str, message: str | None = None) -> ChangeResult:
         return self._change(
-            lambda reg: changes.rename(reg._model(old), new, reg._store.model_names(), reg._store.stamp(), message)
+            lambda reg: changes.rename(reg._model(old), new, reg._store.model_names(), reg._store.stamp(), message,
+                                       config=reg.config)
         )
 
     def sync(self) -> publish.Synced:

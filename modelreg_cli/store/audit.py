@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,16 +22,23 @@ from modelreg_cli.core.checks import (
     Loc,
     ModelFiles,
     Problem,
+    Step,
     change_problems,
     check_files,
+    irregular_problem,
     key_line,
+    renames_made,
+    who_made,
+    who_of_all,
 )
-from modelreg_cli.core.events import promoted_models
+from modelreg_cli.core.events import Event, promoted_models
 from modelreg_cli.core.manifests import RegistryConfig
+from modelreg_cli.core.policy import Who, people
 from modelreg_cli.core.serialize import parse_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import GitError, ManifestError
 from modelreg_cli.store import fileio
+from modelreg_cli.store import git as gitdoor
 from modelreg_cli.store.files import RegistryStore
 from modelreg_cli.store.history import RegistryHistory, read_history
 from modelreg_cli.store.repository import GitRepository
@@ -41,7 +48,6 @@ if TYPE_CHECKING:
     from modelreg_cli.store.cache import DocumentReader, Kind
 
 STAGED = "the staged files"
-_GOOD_SIGNATURES = ("G", "U")  # good; good with a key of unknown validity (see git log --format=%G?)
 _SIGNATURE_STATES = {"B": "a bad signature", "N": "no signature", "E": "a signature git cannot check (unknown key)",
                      "X": "an expired signature", "Y": "a signature by an expired key", "R": "a signature by a revoked key"}
 
@@ -81,7 +87,7 @@ def check(store: RegistryStore, staged: bool = False, base: str | None = None, r
                 report.commits = _check_commits(store, repo, prefix, base, policy, require_signed, report)
             if staged and tree is not None:
                 head = repo.head()
-                report.problems += _check_change(store, repo, prefix, policy, head, tree, store.stamp().who, None)
+                report.problems += _check_change(store, repo, prefix, policy, head, tree, store.stamp().who, None).problems
             if files.config_valid and policy.policy != files.config.policy:
                 since = f"since {base}" if base is not None else "in the staged files"
                 report.notes.append(f"the policy in {layout.CONFIG_FILE} changed {since}: changes were checked against "
@@ -116,8 +122,11 @@ def _from_top(problem: Problem, prefix: str) -> Problem:
 def _check_snapshot(store: RegistryStore, snapshot: Snapshot, repo: GitRepository | None) -> FilesReport:
     from modelreg_cli.store.cache import DocumentReader, collection_paused
 
+    irregular = snapshot.irregular()
+    unread = {path for path, _ in irregular}
     with collection_paused(), DocumentReader.open(store.root, snapshot, repo) as reader:
-        return check_files(snapshot.read(layout.CONFIG_FILE), model_files(snapshot, reader))
+        config = None if layout.CONFIG_FILE in unread else snapshot.read(layout.CONFIG_FILE)
+        return check_files(config, model_files(snapshot, reader), irregular)
 
 
 def model_files(snapshot: Snapshot, reader: DocumentReader | None = None) -> Iterator[ModelFiles]:
@@ -148,7 +157,10 @@ def _content(snapshot: Snapshot, reader: DocumentReader | None, path: str, kind:
             document = None
         if document is not None:
             return document
-    return snapshot.read(path)
+    try:
+        return snapshot.read(path)
+    except ManifestError:
+        return None  # not a plain file: reported as such (Snapshot.irregular)
 
 
 def index_tree(repo: GitRepository) -> str:
@@ -205,40 +217,129 @@ def _policy_config(store: RegistryStore, repo: GitRepository, prefix: str, base:
 # --------------------------------------------------------------------------- changes
 
 
+@dataclass(frozen=True)
+class _Commit:
+    """A commit of the range being checked: who made it (its author, or with --require-signed the
+    principal that signed it) and what git says of its signature."""
+
+    id: str
+    parents: tuple[str, ...]
+    author: str
+    signature: str = ""
+    signer: str = ""
+
+    @property
+    def signed(self) -> bool:
+        # G: good; U: good, by a key of unknown trust, acceptable only when git could name its owner
+        # (an SSH key found in no allowed-signers file gives U with no signer).
+        return self.signature == "G" or (self.signature == "U" and bool(self.signer))
+
+    def who(self, require_signed: bool) -> str:
+        if require_signed and self.signed:
+            return _email_of(self.signer)
+        return self.author
+
+
+def _email_of(signer: str) -> str:
+    """The email in 'Ada <ada@example.com>' (a GPG user id); an SSH principal as it is."""
+    inside = signer.rpartition("<")[2].partition(">")[0]
+    return inside.strip() if "<" in signer and inside.strip() else signer.strip()
+
+
 def _check_commits(store: RegistryStore, repo: GitRepository, prefix: str, base: str, policy: RegistryConfig,
                    require_signed: bool, report: CheckReport) -> int:
-    """Check each commit since BASE that touched the registry (merges aside: their sides are checked)."""
+    """Check each commit since BASE that touched the registry, what each merge brings of its own,
+    and the whole change from BASE to HEAD (so no split into steps passes where the whole would not).
+    Returns the number of commits (merges aside) checked."""
     start = repo.resolve_commit(base)
     head = repo.head()
     if head is None:
         return 0
-    fields = "%H%x1f%P%x1f%ae" + ("%x1f%G?" if require_signed else "")
-    out = repo.git("--literal-pathspecs", "log", "--reverse", "--topo-order", "--no-merges", "--full-history",
-                   "--no-show-signature", f"--format={fields}", f"{start}..{head}", "--", prefix or ".")
+    if not repo.is_ancestor(start, head):
+        report.notes.append(f"{base} is not an ancestor of HEAD (the branch was rebased, rewritten or made from "
+                            f"elsewhere): its commits were checked one by one, and HEAD as a whole against {base}")
+    steps: list[Step] = []
+    found: list[Problem] = []
     count = 0
-    for line in out.splitlines():
-        if not line.strip():
-            continue
-        commit, parents, author, *signature = line.split("\x1f")
-        parent = parents.split()[0] if parents.split() else None
-        count += 1
-        if require_signed and signature and signature[0] not in _GOOD_SIGNATURES:
-            state = _SIGNATURE_STATES.get(signature[0], f"signature state {signature[0]!r}")
-            report.problems.append(Problem(None, None, "signature", f"commit {commit[:8]} by {author} has {state}: "
-                                           "sign registry commits (git commit -S) with a key git can verify",
-                                           commit, author))
-        report.problems += _check_change(store, repo, prefix, policy, parent, commit, author, commit)
+    for commit in _commits(repo, prefix, start, head, require_signed):
+        who = commit.who(require_signed)
+        if len(commit.parents) > 1:
+            judged = _check_merge(store, repo, prefix, policy, commit, who)
+            if judged.events and require_signed and not commit.signed:
+                found.append(_signature_problem(commit))
+        else:
+            count += 1
+            if require_signed and not commit.signed:
+                found.append(_signature_problem(commit))
+            parent = commit.parents[0] if commit.parents else None
+            judged = _check_change(store, repo, prefix, policy, parent, commit.id, who, commit.id)
+        found += judged.problems
+        steps.append(Step(who, judged.events))
+    if steps:
+        whole = _check_change(store, repo, prefix, policy, start, head, who_made(steps, policy), None, since=base,
+                              renames=renames_made(steps))
+        seen = {(problem.file, problem.rule) for problem in found}
+        reused = {problem.file for problem in found if problem.rule == "reused-number"}  # judged as a new version
+        found += [problem for problem in whole.problems
+                  if (problem.file, problem.rule) not in seen and problem.file not in reused]
+    report.problems += found
     return count
 
 
+def _commits(repo: GitRepository, prefix: str, start: str, head: str, require_signed: bool) -> Iterator[_Commit]:
+    fields = "%H%x1f%P%x1f%ae" + ("%x1f%G?%x1f%GS" if require_signed else "")
+    out = repo.git("--literal-pathspecs", "log", "--reverse", "--topo-order", "--full-history", "--no-show-signature",
+                   f"--format={fields}", f"{start}..{head}", "--", prefix or ".")
+    for line in out.splitlines():
+        if line.strip():
+            commit, parents, author, *signature = line.split("\x1f")
+            yield _Commit(commit, tuple(parents.split()), author, *signature)
+
+
+def _signature_problem(commit: _Commit) -> Problem:
+    if commit.signature == "U":
+        state = "a signature by a key no allowed signer holds (add its owner to gpg.ssh.allowedSignersFile)"
+    else:
+        state = _SIGNATURE_STATES.get(commit.signature, f"signature state {commit.signature!r}")
+    return Problem(None, None, "signature", f"commit {commit.id[:8]} by {commit.author} has {state}: sign registry "
+                   "commits (git commit -S) with a key git can verify", commit.id, commit.author)
+
+
+def _check_merge(store: RegistryStore, repo: GitRepository, prefix: str, policy: RegistryConfig, merge: _Commit,
+                 who: str) -> Judged:
+    """What MERGE brings of its own beyond its parents: its tree against the merge git makes of its
+    two parents, when that is clean; else (conflicts resolved by hand, or more parents) the
+    problems it has against every one of its parents."""
+    first = merge.parents[0]
+    if len(merge.parents) == 2:
+        made = gitdoor.run(repo.toplevel, ["merge-tree", "--write-tree", "--allow-unrelated-histories", "--", *merge.parents])
+        if made.code == 0:
+            return _check_change(store, repo, prefix, policy, made.out.split()[0], merge.id, who, merge.id, history=first)
+    sides = [_check_change(store, repo, prefix, policy, parent, merge.id, who, merge.id) for parent in merge.parents]
+    common = set.intersection(*({(p.file, p.rule) for p in side.problems} for side in sides))
+    return Judged([p for p in sides[0].problems if (p.file, p.rule) in common],
+                  [e for e in sides[0].events if all(e in side.events for side in sides)])
+
+
+@dataclass(frozen=True)
+class Judged:
+    problems: list[Problem]
+    events: list[Event]
+
+
 def _check_change(store: RegistryStore, repo: GitRepository, prefix: str, policy: RegistryConfig,
-                  before: str | None, after: str, author: str, commit: str | None) -> list[Problem]:
-    """The problems of the change from BEFORE (None: nothing) to AFTER, made by AUTHOR."""
+                  before: str | None, after: str, author: Who | Callable[[Event], Who], commit: str | None,
+                  since: str | None = None, history: str | None = None, renames: Mapping[str, str] | None = None
+                  ) -> Judged:
+    """The problems of the change from BEFORE (a commit or tree; None: nothing) to AFTER, made by
+    AUTHOR (or by whom AUTHOR says each event is owed to); SINCE: the change of a whole branch
+    from that base. HISTORY (default BEFORE) answers whether a version held a stage before."""
     start = before or _empty_tree(repo)
-    with RegistryHistory(repo, prefix) as history:
-        compared = history.compare(start, after)
+    with RegistryHistory(repo, prefix) as reader:
+        compared = reader.compare(start, after, renames)
     old_view = _view(store, repo, start, prefix)
     new_view = _view(store, repo, after, prefix)
+    past = _view(store, repo, history, prefix) if history is not None else old_view
     try:
         wanted = promoted_models(compared.events)
         renamed = {e.model: str(e.before) for e in compared.events if e.type == "model_renamed" and e.model}
@@ -249,16 +350,22 @@ def _check_change(store: RegistryStore, repo: GitRepository, prefix: str, policy
             _load_full(new_view, name, after_models)
 
         def held_before(name: str, version: int, stage: str | None, alias: str | None) -> bool:
-            return before is not None and _held(old_view, name, version, stage, alias)
+            return before is not None and _held(past, name, version, stage, alias)
 
         def line_of(path: str, loc: Loc) -> int | None:
             return key_line(new_view.snapshot.read(path), *loc)
 
-        context = ChangeContext(compared.events, before_models, after_models, author, held_before, line_of, commit)
-        return change_problems(policy, context)
+        who_of = author if callable(author) else None
+        everyone: Who = author if not callable(author) else who_of_all(compared.events, author)
+        context = ChangeContext(compared.events, before_models, after_models, everyone, held_before, line_of, commit,
+                                since, who_of)
+        shown = ", ".join(people(everyone))
+        irregular = [irregular_problem(path, kind) for path, kind in compared.irregular]
+        problems = [Problem(p.file, p.line, p.rule, p.message, commit, shown, since) for p in irregular]
+        return Judged(problems + change_problems(policy, context), compared.events)
     finally:
-        _close(old_view)
-        _close(new_view)
+        for view in {id(v): v for v in (old_view, new_view, past)}.values():
+            _close(view)
 
 
 def _load_full(view: RegistryStore, name: str, models: dict[str, ModelState]) -> None:

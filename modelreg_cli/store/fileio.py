@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import stat
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -57,3 +58,57 @@ def remove_file(path: Path, stop: Path) -> None:
 def remove_tree(path: Path) -> None:
     """Delete a folder and everything in it; nothing when it is not there."""
     shutil.rmtree(path, ignore_errors=True)
+
+
+def kind_of(mode: int) -> str | None:
+    """What a non-regular entry is ('a symbolic link', 'a named pipe', ...), None for a plain file or folder."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def irregular_on_the_way(root: Path, relative: str) -> tuple[str, str] | None:
+    """(the part of RELATIVE, what it is) for the first entry on the way from ROOT to RELATIVE
+    (itself included) that is not a plain folder or, at the end, a plain file: a symbolic link,
+    a pipe, a device. Nothing is followed. None when there is none (or the path ends early)."""
+    current, parts = root, PurePosixPath(relative).parts
+    for depth, part in enumerate(parts):
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        kind = kind_of(mode)
+        if kind is None and depth < len(parts) - 1 and not stat.S_ISDIR(mode):
+            return None  # a file where a folder would be: nothing lies beyond it
+        if kind is not None:
+            return "/".join(parts[:depth + 1]), kind
+    return None
+
+
+def irregular_entries(root: Path, relative: str) -> list[tuple[str, str]]:
+    """(path relative to ROOT, what it is) of every entry at or under RELATIVE that is not a plain
+    file or folder, found without following any link."""
+    found: list[tuple[str, str]] = []
+    try:
+        mode = os.lstat(root / relative).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return found
+    kind = kind_of(mode)
+    if kind is not None:
+        return [(relative, kind)]
+    if stat.S_ISDIR(mode):
+        with os.scandir(root / relative) as entries:
+            for entry in entries:
+                path = f"{relative}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    found += irregular_entries(root, path)
+                elif not entry.is_file(follow_symlinks=False):
+                    found.append((path, kind_of(entry.stat(follow_symlinks=False).st_mode) or "not a file"))
+    return found

@@ -13,7 +13,7 @@ everything its branch brought, once, as the change that landed on the branch.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Generator, Iterator
+from collections.abc import Collection, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ from modelreg_cli.errors import InvalidInputError, ManifestError, NotFoundError
 from modelreg_cli.store import fileio
 from modelreg_cli.store.git import ZERO_OID, CatFile, run_git, stream
 from modelreg_cli.store.repository import GitRepository, git_date
+from modelreg_cli.store.snapshot import IRREGULAR_MODES, refusal
 
 if TYPE_CHECKING:
     from modelreg_cli.store.files import RegistryStore
@@ -50,6 +51,8 @@ Document = TypeVar("Document", RegistryConfig, ModelManifest, VersionManifest)
 _HEADER = "%x1e%H%x1f%P%x1f%ae%x1f%an%x1f%cI%x1f%B"
 _TRAILER = re.compile(r"^Modelreg-[A-Za-z-]+:")
 _BLOB_MODES = {"100644", "100755", "000000"}
+_IRREGULAR = "irregular:"
+"""A blob id meaning 'not a file on that side' (a symbolic link, a submodule), then what it is."""
 _STAGE_LINE = re.compile(rb"^stage:[ \t]*(\S.*?)[ \t]*\r?$", re.MULTILINE)
 WORKING_TREE = "the working tree"
 _LOOKUP = ""
@@ -76,13 +79,15 @@ class _Side:
 
 @dataclass
 class Compared:
-    """The events between two sides, and what was read of each side (the touched files only)."""
+    """The events between two sides, and what was read of each side (the touched files only).
+    IRREGULAR: (path, what it is) of each entry the change made that is not a plain file."""
 
     events: list[Event]
     before: RegistryState
     after: RegistryState
     before_side: _Side
     after_side: _Side
+    irregular: list[tuple[str, str]]
 
 
 class RegistryHistory:
@@ -155,8 +160,9 @@ class RegistryHistory:
 
     # diff ---------------------------------------------------------------------
 
-    def compare(self, base: str, head: str | None) -> Compared:
-        """The events from BASE to HEAD (None: the working tree), with the part of each side that was read."""
+    def compare(self, base: str, head: str | None, renames: Mapping[str, str] | None = None) -> Compared:
+        """The events from BASE to HEAD (None: the working tree), with the part of each side that was
+        read; RENAMES (new name -> old) are renames known to have happened in between."""
         pathspec = self.prefix or "."
         if head is None:
             if self.root is None:
@@ -170,10 +176,10 @@ class RegistryHistory:
                 relative = _inside(path, self.prefix)
                 if relative is not None:
                     touches.append(Touch(relative, None, _LOOKUP))
-            return self._compare(touches, _Side(base), _Side(disk=self.root), None)
+            return self._compare(touches, _Side(base), _Side(disk=self.root), None, renames)
         out = self.repo.git("--literal-pathspecs", "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", base, head, "--", pathspec)
         touches = _touches(out, self.prefix)
-        return self._compare(touches, _Side(base), _Side(head), None)
+        return self._compare(touches, _Side(base), _Side(head), None, renames)
 
     def highest_holder(self, commit: str, name: str, stage: str, other_than: int) -> VersionManifest | None:
         """The highest version of model NAME in STAGE at COMMIT, apart from OTHER_THAN. Versions are
@@ -208,7 +214,8 @@ class RegistryHistory:
         """The events of TOUCHES between the sides; only MODEL's (and a model it was renamed from)."""
         return self._compare(touches, before, after, model).events
 
-    def _compare(self, touches: list[Touch], before: _Side, after: _Side, model: str | None) -> Compared:
+    def _compare(self, touches: list[Touch], before: _Side, after: _Side, model: str | None,
+                 renames: Mapping[str, str] | None = None) -> Compared:
         by_path = {touch.path: touch for touch in touches}
         names = _touched_models(touches)
         if model is not None:
@@ -230,10 +237,13 @@ class RegistryHistory:
                 was.config, now.config = pair
         for name in names:
             self._load_model(name, by_path, before, after, was, now, problems)
-        events = registry_events(was, now) + problems
+        irregular = [(touch.path, touch.after[len(_IRREGULAR):]) for touch in touches
+                     if touch.after is not None and touch.after.startswith(_IRREGULAR)]
+        problems += [_unreadable(path, kind) for path, kind in irregular if not _is_document(path)]
+        events = registry_events(was, now, renames) + problems
         if model is not None:
             events = [event for event in events if model in (event.model, _renamed_from(event))]
-        return Compared(events, was, now, before, after)
+        return Compared(events, was, now, before, after, irregular)
 
     def _load_model(self, name: str, by_path: dict[str, Touch], before: _Side, after: _Side,
                     was: RegistryState, now: RegistryState, problems: list[Event]) -> None:
@@ -270,9 +280,14 @@ class RegistryHistory:
         """The document at PATH on SIDE (by BLOB id when known), parsed once per blob; None when absent."""
         if blob is None:
             return None
+        if blob.startswith(_IRREGULAR):
+            return refusal(path, blob[len(_IRREGULAR):])
         if blob != _LOOKUP:
             found = self._reader.read(blob)
         elif side.disk is not None:
+            irregular = fileio.irregular_on_the_way(side.disk, path)
+            if irregular is not None:
+                return refusal(*irregular)
             data = fileio.read_or_none(side.disk / path)
             return None if data is None else _parse(data, kind, path)
         elif side.commit is None:
@@ -330,11 +345,38 @@ def _touch(meta: str, path: str, prefix: str) -> Touch | None:
     """':100644 100644 OLD NEW M' and its path -> a Touch, when the path is a file of the registry."""
     old_mode, new_mode, old, new, status = meta[1:].split()[:5]
     relative = _inside(path, prefix)
-    if relative is None or old_mode not in _BLOB_MODES or new_mode not in _BLOB_MODES:
+    if relative is None:
         return None
-    before = None if status == "A" else (old if old != ZERO_OID else _LOOKUP)
-    after = None if status == "D" else (new if new != ZERO_OID else _LOOKUP)
+    before = None if status == "A" else _side_blob(old_mode, old)
+    after = None if status == "D" else _side_blob(new_mode, new)
+    if before is None and after is None:
+        return None
     return Touch(relative, before, after)
+
+
+def _side_blob(mode: str, oid: str) -> str | None:
+    """How a side of a raw diff entry is read: its blob id, by path, not at all (absent), or
+    never (a symbolic link or submodule: a registry holds only plain files)."""
+    if mode in _BLOB_MODES:
+        return None if mode == "000000" else (oid if oid != ZERO_OID else _LOOKUP)
+    return _IRREGULAR + IRREGULAR_MODES.get(mode, "not a file")
+
+
+def _is_document(path: str) -> bool:
+    """Whether PATH is read as one of the registry's documents (an unreadable one is reported then)."""
+    parts = path.split("/")
+    if path == layout.CONFIG_FILE:
+        return True
+    if len(parts) == 3 and parts[0] == layout.MODELS_DIR and parts[2] == layout.MODEL_FILE:
+        return True
+    return (len(parts) == 4 and parts[0] == layout.MODELS_DIR and parts[2] == layout.VERSIONS_DIR
+            and layout.version_number_of(parts[3]) is not None)
+
+
+def _unreadable(path: str, kind: str) -> Event:
+    parts = path.split("/")
+    model = parts[1] if len(parts) >= 2 and parts[0] == layout.MODELS_DIR else None
+    return Event("manifest_invalid", model, key=path, after=refusal(path, kind).reason)
 
 
 def _inside(path: str, prefix: str) -> str | None:

@@ -11,7 +11,13 @@ import os
 from pathlib import Path
 from typing import Protocol
 
+from modelreg_cli.core import layout
+from modelreg_cli.errors import ManifestError
+from modelreg_cli.store import fileio
 from modelreg_cli.store.git import CatFile, run_git
+
+IRREGULAR_MODES = {"120000": "a symbolic link", "160000": "a submodule"}
+"""Git's modes of tree entries that are not plain files (a link's blob holds its target)."""
 
 
 class Snapshot(Protocol):
@@ -27,9 +33,22 @@ class Snapshot(Protocol):
     def blob_id(self, path: str) -> str | None:
         """A content id of the file when cheaply known (git's blob id), for caches; else None."""
 
+    def irregular(self) -> list[tuple[str, str]]:
+        """(path, what it is) of every entry of the registry (modelreg.yaml, models/) that is not a
+        plain file or folder: symbolic links, submodules, pipes. A registry holds none."""
+
+
+def refusal(path: str, kind: str) -> ManifestError:
+    """The error for reading (or writing) through a non-regular entry at PATH."""
+    return ManifestError(path, f"is {kind}, not a file: a registry holds only plain files and folders (replace it "
+                               "with the file itself)")
+
+
+REGISTRY_ENTRIES = (layout.CONFIG_FILE, layout.MODELS_DIR)
+
 
 class WorkingTree:
-    """The files on disk."""
+    """The files on disk. Nothing is read through a symbolic link (or from a pipe or device)."""
 
     label = "the working tree"
 
@@ -37,6 +56,9 @@ class WorkingTree:
         self.root = root
 
     def read(self, path: str) -> bytes | None:
+        found = fileio.irregular_on_the_way(self.root, path)
+        if found is not None:
+            raise refusal(*found)
         try:
             return (self.root / path).read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -45,9 +67,12 @@ class WorkingTree:
     def list_dir(self, path: str) -> list[tuple[str, bool]]:
         try:
             with os.scandir(self.root / path) as entries:
-                return [(entry.name, entry.is_dir()) for entry in entries]
+                return [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
         except (FileNotFoundError, NotADirectoryError):
             return []
+
+    def irregular(self) -> list[tuple[str, str]]:
+        return [found for entry in REGISTRY_ENTRIES for found in fileio.irregular_entries(self.root, entry)]
 
     def blob_id(self, path: str) -> str | None:
         return None
@@ -64,6 +89,7 @@ class GitTree:
         self.label = f"revision {commit[:12]}"
         self._files: dict[str, str] | None = None
         self._dirs: dict[str, set[tuple[str, bool]]] | None = None
+        self._irregular: dict[str, str] = {}
         self._objects = CatFile(toplevel)  # one long-lived reader serves every read of the snapshot
 
     def _index(self) -> tuple[dict[str, str], dict[str, set[tuple[str, bool]]]]:
@@ -79,10 +105,12 @@ class GitTree:
                 if not entry:
                     continue
                 meta, _, full = entry.partition("\t")
-                kind, oid = meta.split()[1:3]
-                if kind != "blob":
-                    continue
+                mode, kind, oid = meta.split()[:3]
                 path = full[cut:]
+                irregular = IRREGULAR_MODES.get(mode, None if kind == "blob" else f"a git {kind}")
+                if irregular is not None:
+                    self._irregular[path] = irregular
+                    continue
                 files[path] = oid
                 parts = path.split("/")
                 for depth in range(len(parts)):
@@ -93,7 +121,17 @@ class GitTree:
 
     def read(self, path: str) -> bytes | None:
         oid = self._index()[0].get(path)
-        return None if oid is None else self._objects.read_object(oid)
+        if oid is None:
+            on_the_way = next(((p, k) for p, k in self._irregular.items() if path == p or path.startswith(p + "/")), None)
+            if on_the_way is not None:
+                raise refusal(*on_the_way)
+            return None
+        return self._objects.read_object(oid)
+
+    def irregular(self) -> list[tuple[str, str]]:
+        self._index()
+        return sorted((path, kind) for path, kind in self._irregular.items()
+                      if path in REGISTRY_ENTRIES or path.startswith(f"{layout.MODELS_DIR}/"))
 
     def list_dir(self, path: str) -> list[tuple[str, bool]]:
         return sorted(self._index()[1].get(path.strip("/"), set()))

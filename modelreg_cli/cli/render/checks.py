@@ -19,6 +19,8 @@ def problem_line(problem: Problem) -> str:
     text = f"{where}: {problem.rule}: {problem.message}"
     if problem.commit is not None:
         text += f" (commit {problem.commit[:8]} by {problem.author})"
+    elif problem.since is not None:
+        text += f" (the change since {problem.since} as a whole, by {problem.author})"
     elif problem.author is not None:
         text += f" (staged, by {problem.author})"
     return text
