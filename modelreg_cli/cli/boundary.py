@@ -18,7 +18,9 @@ DEBUG_ENV = "MODELREG_DEBUG"
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+    from modelreg_cli.cli.render.text import safe
+
+    sys.stderr.write(f"error: {safe(message)}\n")  # it may quote a user's value: never obeyed by the terminal
     sys.stderr.flush()
 
 

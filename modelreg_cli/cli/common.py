@@ -97,4 +97,5 @@ def parse_version_option(text: str | None) -> int | None:
 def print_json(data: Any) -> None:
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    # allow_nan=False: JSON has no NaN or Infinity (none can enter a registry; this keeps it so)
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")

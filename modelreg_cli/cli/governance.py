@@ -17,6 +17,7 @@ from modelreg_cli.cli.common import (
     print_json,
     writing,
 )
+from modelreg_cli.cli.render.text import safe
 
 
 def promote(
@@ -92,7 +93,7 @@ def check(
     report = open_registry(ctx, registry).check(staged=staged, base=base, require_signed=require_signed,
                                                 artifacts=artifacts)
     for note in report.notes:
-        sys.stderr.write(f"note: {note}\n")
+        sys.stderr.write(f"note: {safe(note)}\n")
     if json:
         print_json([problem.to_json() for problem in report.problems])
     else:
@@ -120,7 +121,7 @@ def codeowners(
     The right people are then asked to review each promotion pull request."""
     reg = open_registry(ctx, registry)
     if not write:
-        typer.echo("\n".join(reg.codeowners()))
+        typer.echo("\n".join(safe(line) for line in reg.codeowners()))
         return
     path = reg.write_codeowners()
     typer.echo(f"Wrote modelreg's rules to {path} (not committed: review it, then commit it)")

@@ -17,6 +17,7 @@ from modelreg_cli.cli.common import (
     print_json,
     writing,
 )
+from modelreg_cli.cli.render.text import safe
 
 
 class DiffFormat(StrEnum):
@@ -119,6 +120,6 @@ def rollback(
         if json:
             print_json(result.to_json())
         else:
-            typer.echo(result.subject)
+            typer.echo(safe(result.subject))
             for move in result.moved:
-                typer.echo(f"{name} version {move.version}: {move.before} -> {move.after}")
+                typer.echo(safe(f"{name} version {move.version}: {move.before} -> {move.after}"))

@@ -15,6 +15,7 @@ from modelreg_cli.cli.common import (
     parse_version_option,
     writing,
 )
+from modelreg_cli.cli.render.text import safe
 
 alias_app = typer.Typer(help="Point named aliases (champion, challenger) at versions.", no_args_is_help=True)
 tag_app = typer.Typer(help="Set and remove tags on models and versions.", no_args_is_help=True)
@@ -23,7 +24,7 @@ NameArg = Annotated[str, typer.Argument(help="Model name.")]
 
 
 def _report(subject: str, changed: bool) -> None:
-    typer.echo(subject if changed else f"Nothing to do: {subject}")
+    typer.echo(safe(subject if changed else f"Nothing to do: {subject}"))
 
 
 @alias_app.command("set")

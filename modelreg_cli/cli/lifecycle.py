@@ -20,6 +20,7 @@ from modelreg_cli.cli.common import (
     print_json,
     writing,
 )
+from modelreg_cli.cli.render.text import safe
 
 TagOption = Annotated[
     list[str] | None, typer.Option("--tag", "-t", help="A tag KEY=VALUE; repeat for more.", show_default=False)
@@ -47,9 +48,9 @@ def init(
     if options and store is None:
         raise UsageError("--store-option configures the store of --store: give --store URL too")
     registry = Registry.init(path, store=store, store_options=options)
-    typer.echo(f"Initialized model registry in {registry.root}")
+    typer.echo(safe(f"Initialized model registry in {registry.root}"))
     if store is not None:
-        typer.echo(f"Artifacts go to {store}")
+        typer.echo(safe(f"Artifacts go to {store}"))
 
 
 def create(
@@ -74,7 +75,7 @@ def create(
         if json:
             print_json(model.model_dump(mode="json", exclude={"versions"}))
         else:
-            typer.echo(f"Created model {model.name}")
+            typer.echo(safe(f"Created model {model.name}"))
 
 
 def register(
@@ -140,7 +141,7 @@ def register(
         if json:
             print_json(version.model_dump(mode="json"))
         else:
-            typer.echo(f"Registered {version.name} version {version.version}")
+            typer.echo(safe(f"Registered {version.name} version {version.version}"))
 
 
 _PROGRESS_THRESHOLD = 64 << 20
@@ -220,11 +221,11 @@ def transition(
         if json:
             print_json(result.to_json())
         elif result.commit is None:
-            typer.echo(f"{name} version {result.version.version} is already in {result.to_stage}: nothing to do")
+            typer.echo(safe(f"{name} version {result.version.version} is already in {result.to_stage}: nothing to do"))
         else:
-            typer.echo(f"{name} version {result.version.version}: {result.from_stage} -> {result.to_stage}")
+            typer.echo(safe(f"{name} version {result.version.version}: {result.from_stage} -> {result.to_stage}"))
             for number in result.archived:
-                typer.echo(f"{name} version {number}: {result.to_stage} -> Archived")
+                typer.echo(safe(f"{name} version {number}: {result.to_stage} -> Archived"))
 
 
 def describe(
@@ -240,7 +241,7 @@ def describe(
     """Set the description of a model, or of one version with --version."""
     with writing(ctx, registry, push, branch) as writer:
         result = writer.describe(name, text, parse_version_option(version), message)
-        typer.echo(result.subject if result.commit else f"Nothing to do: {result.subject}")
+        typer.echo(safe(result.subject if result.commit else f"Nothing to do: {result.subject}"))
 
 
 def delete(
@@ -269,7 +270,7 @@ def delete(
             if not typer.confirm(f"Delete {what}?"):
                 raise ModelregError("not deleted")
         result = writer.delete(name, number, message)
-        typer.echo(f"Deleted {what}" if result.commit else result.subject)
+        typer.echo(safe(f"Deleted {what}" if result.commit else result.subject))
 
 
 def rename(
@@ -284,4 +285,4 @@ def rename(
     """Rename a model; its versions, tags and aliases follow."""
     with writing(ctx, registry, push, branch) as writer:
         writer.rename(old, new, message)
-        typer.echo(f"Renamed model {old} to {new}")
+        typer.echo(safe(f"Renamed model {old} to {new}"))

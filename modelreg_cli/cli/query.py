@@ -14,6 +14,7 @@ from modelreg_cli.cli.common import (
     open_registry_at,
     print_json,
 )
+from modelreg_cli.cli.render.text import safe
 
 
 def list_models(
@@ -104,4 +105,4 @@ def resolve(
     if json:
         print_json(version.model_dump(mode="json"))
     else:
-        typer.echo(version.source)
+        typer.echo(safe(version.source))  # a hand-edited source could hold escapes

@@ -18,7 +18,16 @@ from modelreg_cli.core.manifests import (
     RegistryConfig,
     VersionManifest,
 )
-from modelreg_cli.core.names import canonical_stage, validate_alias, validate_key, validate_model_name
+from modelreg_cli.core.names import (
+    canonical_stage,
+    check_metric,
+    validate_alias,
+    validate_email,
+    validate_key,
+    validate_line,
+    validate_message,
+    validate_model_name,
+)
 from modelreg_cli.core.policy import (
     HeldStage,
     Returning,
@@ -56,6 +65,13 @@ class Change:
     version: int | None = None
     message: str | None = None
     trailers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # What users typed reaches the commit message: its subject stays one line, and no line of
+        # it may pass for one of the trailers below.
+        validate_line(self.subject, "the commit subject")
+        if self.message:
+            validate_message(self.message)
 
     @property
     def paths(self) -> list[str]:
@@ -121,7 +137,7 @@ def _version_write(manifest: VersionManifest) -> dict[str, str]:
 
 
 def _check_tags(tags: Mapping[str, str], what: str = "tag") -> dict[str, str]:
-    return {validate_key(key, f"{what} key"): value for key, value in tags.items()}
+    return {validate_key(key, f"{what} key"): validate_line(value, f"{what} value") for key, value in tags.items()}
 
 
 def create_model(
@@ -136,7 +152,7 @@ def create_model(
     model = ModelManifest(
         name=name,
         description=description,
-        owners=list(dict.fromkeys(owners)),
+        owners=[validate_email(owner) for owner in dict.fromkeys(owners)],
         tags=_check_tags(tags or {}),
         created_at=stamp.when,
         created_by=stamp.who,
@@ -167,8 +183,10 @@ def register(
             f"--stage, then run `modelreg transition {state.name} {number} {stage} --archive-existing`"
         )
     aliases = [validate_alias(alias) for alias in dict.fromkeys(request.aliases)]
+    validate_line(request.source, "source")
+    metrics = {validate_key(key, "metric key"): check_metric(key, value) for key, value in request.metrics.items()}
     given = {name: getattr(request, name) for name in fields.GIVEN}  # every field a registration sets
-    given.update(stage=stage, metrics=dict(request.metrics), params=dict(request.params),
+    given.update(stage=stage, metrics=metrics, params=dict(request.params),
                  tags=_check_tags(request.tags), lineage=request.lineage or Lineage())
     manifest = VersionManifest(name=state.name, version=number, **given,
                                created_at=stamp.when, created_by=stamp.who, updated_at=stamp.when)
@@ -336,6 +354,7 @@ def set_tag(
     state: ModelState, key: str, value: str, stamp: Stamp, number: int | None = None, message: str | None = None
 ) -> Change | None:
     validate_key(key, "tag key")
+    validate_line(value, "tag value")
     target = state.model if number is None else state.version(number)
     if target.tags.get(key) == value:
         return None

@@ -120,6 +120,9 @@ def _schema_problem(error: Any, root: yaml.Node | None, path: str) -> Problem:
     if error["type"] == "extra_forbidden":
         return Problem(path, line_of(root, loc, key=True), "unknown-key",
                        f"unknown key '{dotted}': remove it or fix its spelling (docs/format.md lists the keys)")
+    if error["type"] == "finite_number":
+        return Problem(path, line_of(root, loc), "schema", f"{dotted}: {error['input']} is not a finite number: no gate "
+                       "can compare it: record a number, or leave the metric out")
     if error["type"] == "missing":
         return Problem(path, line_of(root, loc[:-1], key=True) if loc[:-1] else 1, "schema", f"missing key '{dotted}'")
     if not loc:

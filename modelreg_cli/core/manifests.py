@@ -14,6 +14,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    FiniteFloat,
     SerializerFunctionWrapHandler,
     field_validator,
     model_serializer,
@@ -363,7 +364,8 @@ class VersionManifest(_Document):
     description: Text = ""
     run_id: str | None = None
     artifact: Artifact | None = None
-    metrics: dict[str, float] = Field(default_factory=dict)
+    metrics: dict[str, FiniteFloat] = Field(default_factory=dict)
+    """Finite numbers only: a gate cannot compare nan, and JSON has no inf."""
     params: dict[str, Text] = Field(default_factory=dict)
     tags: dict[str, Text] = Field(default_factory=dict)
     lineage: Lineage = Field(default_factory=Lineage)
@@ -399,6 +401,19 @@ class ModelManifest(_Document):
     @classmethod
     def _empty_list(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("owners")
+    @classmethod
+    def _emails(cls, owners: list[str]) -> list[str]:
+        from modelreg_cli.core.names import validate_email
+        from modelreg_cli.errors import InvalidInputError
+
+        for owner in owners:
+            try:
+                validate_email(owner)
+            except InvalidInputError as exc:
+                raise ValueError(str(exc)) from None
+        return owners
 
 
 class ModelVersion(VersionManifest):

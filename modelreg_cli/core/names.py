@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -110,10 +111,45 @@ def validate_alias(alias: str) -> str:
 
 
 def validate_key(key: str, what: str = "key") -> str:
-    """Tag, metric and param keys: non-empty, no surrounding whitespace, no '='."""
+    """Tag, metric and param keys: non-empty, no surrounding whitespace, no '=', on one line."""
     if not key or key != key.strip() or not _KEY.fullmatch(key):
         raise InvalidInputError(f"{what} {key!r} is not allowed: use a non-empty key without '=' or surrounding spaces")
-    return key
+    return validate_line(key, what)
+
+
+_EMAIL = re.compile(r"[^\s@<>()\[\]\\,;:\"'`#]+@[^\s@<>()\[\]\\,;:\"'`#]+")
+
+
+def validate_email(text: str, what: str = "owner") -> str:
+    """An email as modelreg records people (owners): one address, nothing that could end a
+    CODEOWNERS line or start another (spaces, line breaks, '#')."""
+    if not _EMAIL.fullmatch(text) or not text.isprintable():
+        raise InvalidInputError(f"{what} {text!r} is not an email address: give one address like ada@example.com")
+    return text
+
+
+def validate_line(text: str, what: str) -> str:
+    """TEXT when it holds no line break or other control character: it goes into a commit's
+    subject, where a line break would forge lines of the message (Modelreg-* trailers)."""
+    if not text.isprintable() and any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in text):
+        raise InvalidInputError(f"{what} {text!r} holds a line break or control character, which would forge lines of "
+                                "the commit message: write it on one line")
+    return text
+
+
+def validate_message(text: str) -> str:
+    """A commit message body given with -m: any text, but no line that reads as one of modelreg's
+    own trailers (Modelreg-Op: ...), which record what the commit did, and no control characters
+    other than line breaks and tabs."""
+    for line in text.splitlines():
+        if _TRAILER.match(line):
+            raise InvalidInputError(f"the message line {line.strip()!r} reads as one of modelreg's own trailers "
+                                    "(Modelreg-...: records what a commit did): reword it")
+        validate_line(line.replace("\t", " "), "the message line")
+    return text
+
+
+_TRAILER = re.compile(r"\s*modelreg-[\w-]*\s*:", re.IGNORECASE)
 
 
 def parse_key_value(text: str, what: str = "tag") -> tuple[str, str]:
@@ -131,9 +167,17 @@ def parse_metric(text: str) -> tuple[str, float]:
         number = float(value)
     except ValueError:
         raise InvalidInputError(f"metric {key!r} has value {value!r}, which is not a number: write it as KEY=0.93") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise InvalidInputError(f"metric {key!r} must be a finite number, not {value!r}")
-    return key, number
+    return key, check_metric(key, number, value)
+
+
+def check_metric(key: str, number: float, shown: object = None) -> float:
+    """NUMBER, the value of metric KEY, when it is finite: no gate can compare nan, and JSON has
+    no inf, so neither may enter a registry (SHOWN: the value as the user wrote it)."""
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise InvalidInputError(f"metric {key!r} has value {number!r}, which is not a number: give a number like 0.93")
+    if not math.isfinite(number):
+        raise InvalidInputError(f"metric {key!r} must be a finite number, not {shown if shown is not None else number!r}")
+    return float(number)
 
 
 def parse_version(text: str | int) -> int:

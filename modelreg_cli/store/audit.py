@@ -132,12 +132,12 @@ def _check_snapshot(store: RegistryStore, snapshot: Snapshot, repo: GitRepositor
 def model_files(snapshot: Snapshot, reader: DocumentReader | None = None) -> Iterator[ModelFiles]:
     """Each folder of models/ with its model.yaml and the YAML files of its versions/ folder: as
     validated documents when READER (the manifest cache) has them or can parse them, else as bytes."""
-    for name, is_dir in sorted(snapshot.list_dir(layout.MODELS_DIR)):
+    for name, is_dir in sorted(_listing(snapshot, layout.MODELS_DIR)):
         if not is_dir or name.startswith("."):
             continue
         folder = f"{layout.MODELS_DIR}/{name}/{layout.VERSIONS_DIR}"
         versions: dict[str, FileContent] = {}
-        for filename, inner in snapshot.list_dir(folder):
+        for filename, inner in _listing(snapshot, folder):
             if inner or not filename.endswith((".yaml", ".yml")):
                 continue
             numbered = layout.version_number_of(filename) is not None
@@ -146,6 +146,13 @@ def model_files(snapshot: Snapshot, reader: DocumentReader | None = None) -> Ite
                 versions[filename] = found
         model = _content(snapshot, reader, f"{layout.MODELS_DIR}/{name}/{layout.MODEL_FILE}", "model")
         yield ModelFiles(name, model, versions, snapshot.read)
+
+
+def _listing(snapshot: Snapshot, folder: str) -> list[tuple[str, bool]]:
+    try:
+        return snapshot.list_dir(folder)
+    except ManifestError:
+        return []  # a link: reported as such (Snapshot.irregular)
 
 
 def _content(snapshot: Snapshot, reader: DocumentReader | None, path: str, kind: Kind) -> FileContent | None:
@@ -429,6 +436,11 @@ def write_codeowners(store: RegistryStore, lines: list[str]) -> Path:
         raise InvalidInputError(f"the registry in {store.snapshot.label} is read-only: run this in a checkout of its "
                                 "repository")
     top = store.repo.toplevel
+    for place in CODEOWNERS_PLACES:
+        found = fileio.irregular_on_the_way(top, place)
+        if found is not None:
+            raise InvalidInputError(f"{found[0]} is {found[1]}: modelreg writes no file through a link (it could "
+                                    "point anywhere): replace it with a plain file, then run this again")
     path = next((top / place for place in CODEOWNERS_PLACES if (top / place).is_file()), top / "CODEOWNERS")
     existing = path.read_text(encoding="utf-8") if path.is_file() else ""
     fileio.write_atomic(path, merge_codeowners(existing, lines).encode())

@@ -19,7 +19,7 @@ from modelreg_cli.errors import ConflictError, DirtyError, GitError, InvalidInpu
 from modelreg_cli.store import fileio, journal, remote
 from modelreg_cli.store.git import blob_id_of
 from modelreg_cli.store.repository import GitRepository, identity_at
-from modelreg_cli.store.snapshot import GitTree, Snapshot, WorkingTree
+from modelreg_cli.store.snapshot import GitTree, Snapshot, WorkingTree, refusal
 
 if TYPE_CHECKING:
     from modelreg_cli.core.search import ModelDocuments
@@ -226,6 +226,10 @@ class RegistryStore:
         self._refuse_if_read_only()
         repo = self.repo
         paths = change.paths
+        for path in paths:
+            found = fileio.irregular_on_the_way(self.root, path)
+            if found is not None:
+                raise refusal(*found)  # never write through a link, nor into a pipe
         repo.ensure_clean([self._repo_path(guard) for guard in _guards(paths)])
         repo_paths = {path: self._repo_path(path) for path in paths}
         writes = {repo_paths[path]: text.encode() for path, text in change.writes.items()}

@@ -158,8 +158,15 @@ class GitRepository:
         finally:
             Path(index_path).unlink(missing_ok=True)
         parents = ["-p", head] if head else []
-        commit = self.git("commit-tree", tree, *parents, "-F", "-", input=message).strip()
+        commit = self.git("commit-tree", *self.signing(), tree, *parents, "-F", "-", input=message).strip()
         return head, commit
+
+    def signing(self) -> list[str]:
+        """['-S'] when git is configured to sign commits (commit.gpgSign), as `git commit` would;
+        git then signs with user.signingKey in gpg.format (openpgp, ssh, x509). commit-tree, which
+        modelreg commits with, does not read commit.gpgSign itself."""
+        configured = self.git("config", "--type=bool", "--get", "commit.gpgsign", check=False).strip()
+        return ["-S"] if configured == "true" else []
 
     def move_head(self, head: str | None, commit: str, reason: str) -> None:
         """Point HEAD (or the branch it names) at COMMIT, only if it still points at HEAD."""
@@ -298,7 +305,7 @@ class GitRepository:
         tree = self.git("rev-parse", f"{tip}^{{tree}}").strip()
         name, email, date = self.git("log", "-1", "--format=%an%n%ae%n%aI", original).splitlines()[:3]
         env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date}
-        return self.git("commit-tree", tree, "-p", parent, "-F", "-", input=message, env=env).strip()
+        return self.git("commit-tree", *self.signing(), tree, "-p", parent, "-F", "-", input=message, env=env).strip()
 
     def first_parent_commits(self, base: str, tip: str) -> list[str]:
         """The commits from BASE (excluded) to TIP along first parents, oldest first."""

@@ -25,10 +25,12 @@ class Snapshot(Protocol):
     """What the snapshot is, for messages: 'the working tree', 'revision 1a2b3c4'."""
 
     def read(self, path: str) -> bytes | None:
-        """The file's bytes, or None when there is no such file."""
+        """The file's bytes, or None when there is no such file. ManifestError when it (or a
+        folder on the way) is a symbolic link, a submodule or anything but a plain file."""
 
     def list_dir(self, path: str) -> list[tuple[str, bool]]:
-        """(name, is_folder) of each entry of a folder; empty when there is no such folder."""
+        """(name, is_folder) of each entry of a folder; empty when there is no such folder.
+        ManifestError when it (or a folder on the way) is a symbolic link."""
 
     def blob_id(self, path: str) -> str | None:
         """A content id of the file when cheaply known (git's blob id), for caches; else None."""
@@ -65,6 +67,9 @@ class WorkingTree:
             return None
 
     def list_dir(self, path: str) -> list[tuple[str, bool]]:
+        found = fileio.irregular_on_the_way(self.root, path)
+        if found is not None:
+            raise refusal(*found)
         try:
             with os.scandir(self.root / path) as entries:
                 return [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
@@ -122,11 +127,14 @@ class GitTree:
     def read(self, path: str) -> bytes | None:
         oid = self._index()[0].get(path)
         if oid is None:
-            on_the_way = next(((p, k) for p, k in self._irregular.items() if path == p or path.startswith(p + "/")), None)
-            if on_the_way is not None:
-                raise refusal(*on_the_way)
+            self._refuse_irregular(path)
             return None
         return self._objects.read_object(oid)
+
+    def _refuse_irregular(self, path: str) -> None:
+        on_the_way = next(((p, k) for p, k in self._irregular.items() if path == p or path.startswith(p + "/")), None)
+        if on_the_way is not None:
+            raise refusal(*on_the_way)
 
     def irregular(self) -> list[tuple[str, str]]:
         self._index()
@@ -134,7 +142,10 @@ class GitTree:
                       if path in REGISTRY_ENTRIES or path.startswith(f"{layout.MODELS_DIR}/"))
 
     def list_dir(self, path: str) -> list[tuple[str, bool]]:
-        return sorted(self._index()[1].get(path.strip("/"), set()))
+        found = self._index()[1].get(path.strip("/"))
+        if found is None:
+            self._refuse_irregular(path.strip("/"))
+        return sorted(found or ())
 
     def blob_id(self, path: str) -> str | None:
         return self._index()[0].get(path)

@@ -6,7 +6,7 @@ import json as jsonlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from modelreg_cli.cli.render.text import minute, number
+from modelreg_cli.cli.render.text import minute, number, safe, safe_lines
 
 if TYPE_CHECKING:
     from modelreg_cli.core.events import Comparison, Event, HistoryEntry, RegistryDiff
@@ -97,10 +97,10 @@ def log_text(entries: Sequence[HistoryEntry]) -> str:
     blocks = []
     for entry in entries:
         commit = entry.commit
-        lines = [f"{minute(commit.time)}  {commit.id[:8]}  {commit.signature}"]
-        lines += [f"  {describe_event(event)}" for event in entry.events]
+        lines = [f"{minute(commit.time)}  {commit.id[:8]}  {safe(commit.signature)}"]
+        lines += [f"  {safe(describe_event(event))}" for event in entry.events]
         if commit.reason:
-            first, *rest = commit.reason.splitlines()
+            first, *rest = safe_lines(commit.reason.strip("\n"))
             lines.append(f"  why: {first}")
             lines += [f"       {line}".rstrip() for line in rest]
         blocks.append("\n".join(lines) + "\n")
@@ -136,8 +136,8 @@ def diff_text(result: RegistryDiff) -> str:
         return f"No changes to the registry from {result.base} to {result.head}.\n"
     lines = []
     for model, events in _by_model(result.events):
-        lines.append(model if model is not None else "registry")
-        lines += [f"  {describe_event(event, with_model=False)}" for event in events]
+        lines.append(safe(model) if model is not None else "registry")
+        lines += [f"  {safe(describe_event(event, with_model=False))}" for event in events]
     return "\n".join(lines) + "\n"
 
 
@@ -201,7 +201,9 @@ def _delta(better: Direction, before: float | None, after: float | None) -> str:
 
 
 def _markdown_escape(text: str) -> str:
-    """Keep names and values literal in markdown: no emphasis, tables or HTML from what users typed."""
+    """Keep names and values literal in markdown: no emphasis, tables or HTML from what users typed,
+    and no line breaks (a heading or list item of their own) nor controls (safe())."""
+    text = safe(text)
     for char in ("\\", "`", "*", "_", "|", "<", ">", "[", "]"):
         text = text.replace(char, "\\" + char)
     return text

@@ -6,11 +6,12 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from modelreg_cli.cli.render.text import minute, number
+from modelreg_cli.cli.render.text import minute, number, safe
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from modelreg_cli.core.compare import VersionComparison
     from modelreg_cli.core.manifests import ModelVersion, RegisteredModel
@@ -24,6 +25,18 @@ def console(stderr: bool = False) -> Console:
     # Off a terminal (pipes, CI logs) use a wide fixed width so rows are never folded.
     width = None if stream.isatty() else 200
     return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def _cell(value: str) -> Text:
+    """A user's value as a table cell: shown, never read as rich markup ([link=...]) nor obeyed by
+    the terminal (escapes, bidi controls)."""
+    from rich.text import Text
+
+    return Text(safe(value))
+
+
+def _row(table: Table, *cells: str, style: str | None = None) -> None:
+    table.add_row(*(_cell(cell) for cell in cells), style=style)
 
 
 def _versions_text(numbers: Sequence[int]) -> str:
@@ -65,7 +78,7 @@ def models_table(models: Sequence[RegisteredModel], stages: Sequence[str]) -> No
     for model in models:
         latest = str(model.latest_version) if model.latest_version is not None else "-"
         cells = [_versions_text(model.stages.get(stage, [])) for stage in shown]
-        table.add_row(model.name, latest, *cells, _aliases_text(model.aliases), minute(model.updated_at))
+        _row(table, model.name, latest, *cells, _aliases_text(model.aliases), minute(model.updated_at))
     out.print(table)
 
 
@@ -73,8 +86,8 @@ def versions_table(versions: Sequence[ModelVersion]) -> Table:
     table = _table("Version", "Stage", "Aliases", "Created", "Metrics", "Source")
     for version in versions:
         aliases = ", ".join(f"@{alias}" for alias in version.aliases) or "-"
-        table.add_row(str(version.version), version.stage, aliases, version.created_at[:10],
-                      _metrics_text(version.metrics), version.source)
+        _row(table, str(version.version), version.stage, aliases, version.created_at[:10],
+             _metrics_text(version.metrics), version.source)
     return table
 
 
@@ -87,8 +100,10 @@ def print_versions(versions: Sequence[ModelVersion], empty: str) -> None:
 
 
 def model_details(model: RegisteredModel) -> None:
+    from rich.text import Text
+
     out = console()
-    out.print(f"[bold]{model.name}[/bold]")
+    out.print(Text(safe(model.name), style="bold"))
     _field(out, "Description", model.description or "-")
     _field(out, "Owners", ", ".join(model.owners) or "-")
     _field(out, "Tags", ", ".join(f"{k}={v}" for k, v in sorted(model.tags.items())) or "-")
@@ -104,8 +119,10 @@ def model_details(model: RegisteredModel) -> None:
 
 
 def version_details(version: ModelVersion) -> None:
+    from rich.text import Text
+
     out = console()
-    out.print(f"[bold]{version.name}[/bold] version {version.version}")
+    out.print(Text.assemble((safe(version.name), "bold"), f" version {version.version}"))
     _field(out, "Stage", version.stage)
     _field(out, "Aliases", ", ".join(f"@{alias}" for alias in version.aliases) or "-")
     _field(out, "Source", version.source)
@@ -135,7 +152,7 @@ def version_details(version: ModelVersion) -> None:
 def _field(out: Console, label: str, value: str) -> None:
     from rich.text import Text
 
-    out.print(Text.assemble((f"{label + ':':<13}", "bold"), value))
+    out.print(Text.assemble((f"{label + ':':<13}", "bold"), safe(value)))
 
 
 def _mapping(out: Console, label: str, values: dict[str, str]) -> None:
@@ -144,7 +161,7 @@ def _mapping(out: Console, label: str, values: dict[str, str]) -> None:
         return
     _field(out, label, "")
     for key, value in sorted(values.items()):
-        out.print(f"  {key}: {value}", markup=False)
+        out.print(f"  {safe(key)}: {safe(value)}", markup=False)
 
 
 # search and compare ---------------------------------------------------------------------------
@@ -165,8 +182,8 @@ def search_versions_table(versions: Sequence[ModelVersion]) -> None:
     table = _table("Model", "Version", "Stage", "Aliases", "Created", "Metrics", "Source")
     for version in versions:
         aliases = ", ".join(f"@{alias}" for alias in version.aliases) or "-"
-        table.add_row(version.name, str(version.version), version.stage, aliases, version.created_at[:10],
-                      _metrics_text(version.metrics), version.source)
+        _row(table, version.name, str(version.version), version.stage, aliases, version.created_at[:10],
+             _metrics_text(version.metrics), version.source)
     out.print(table)
 
 
@@ -182,7 +199,7 @@ def comparison_table(comparison: VersionComparison) -> None:
 
     out = console()
     numbers = comparison.numbers
-    out.print(Text.assemble((comparison.name, "bold"), f": versions {', '.join(map(str, numbers))} "
+    out.print(Text.assemble((safe(comparison.name), "bold"), f": versions {', '.join(map(str, numbers))} "
                             f"(* marks rows that differ; metric changes are from version {numbers[0]})"))
     labels = [str(number) for number in numbers]
     table = _table("", "Key", *labels, fold=labels)
@@ -192,7 +209,7 @@ def comparison_table(comparison: VersionComparison) -> None:
             cells = [cell if cell == "-" else ", ".join(f"@{alias}" for alias in cell.split(", ")) for cell in cells]
         if row.deltas is not None:
             cells = [cell if delta is None else f"{cell} ({_signed(delta)})" for cell, delta in zip(cells, row.deltas, strict=True)]
-        table.add_row("*" if row.differs else "", row.key, *cells, style="bold yellow" if row.differs else None)
+        _row(table, "*" if row.differs else "", row.key, *cells, style="bold yellow" if row.differs else None)
     out.print(table)
 
 
@@ -221,9 +238,9 @@ def published(where: Published | None) -> None:
 
     short = where.commit[:7]
     if where.for_review:
-        typer.echo(f"Pushed {short} to branch {where.remote}/{where.branch}: open a pull request from {where.branch} "
-                   f"into the branch it was made from")
+        typer.echo(safe(f"Pushed {short} to branch {where.remote}/{where.branch}: open a pull request from "
+                        f"{where.branch} into the branch it was made from"))
     else:
-        typer.echo(f"Pushed {short} to {where.remote}/{where.branch}")
+        typer.echo(safe(f"Pushed {short} to {where.remote}/{where.branch}"))
     if where.note:
-        sys.stderr.write(f"warning: {where.note}\n")
+        sys.stderr.write(f"warning: {safe(where.note)}\n")
