@@ -293,3 +293,80 @@ def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fixt
     client = boto3.client("s3", endpoint_url=moto_endpoint)
     client.create_bucket(Bucket=bucket)
     return S3(moto_endpoint, bucket, client)
+
+
+# --------------------------------------------------------------------------- a git host over HTTP
+
+HTTP_USER = "ci"
+HTTP_TOKEN = "tok-3f9a1c7e5b"  # noqa: S105 - the test server's own, made up
+_GIT_HTTP_BACKEND = Path("/usr/lib/git-core/git-http-backend")
+_LIGHTTPD = """\
+server.document-root = "{base}"
+server.bind = "127.0.0.1"
+server.port = {port}
+server.modules = ("mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi")
+server.errorlog = "{log}"
+alias.url = ("/private/" => "{backend}/", "/shared/" => "{backend}/")
+auth.backend = "plain"
+auth.backend.plain.userfile = "{users}"
+$HTTP["url"] =~ "^/(private|shared)/" {{
+  cgi.assign = ("" => "")
+  setenv.add-environment = ("GIT_PROJECT_ROOT" => "{base}", "GIT_HTTP_EXPORT_ALL" => "1")
+}}
+# /private/: nothing without credentials; /shared/: anyone reads, only an authenticated user pushes.
+auth.require = ("/private/" => ("method" => "basic", "realm" => "registry", "require" => "valid-user"))
+$HTTP["url"] =~ "^/shared/" {{
+  $HTTP["querystring"] =~ "service=git-receive-pack" {{
+    auth.require = ("" => ("method" => "basic", "realm" => "registry", "require" => "valid-user"))
+  }}
+  $HTTP["url"] =~ "/git-receive-pack$" {{
+    auth.require = ("" => ("method" => "basic", "realm" => "registry", "require" => "valid-user"))
+  }}
+}}
+"""
+
+
+@dataclass(frozen=True)
+class GitHost:
+    """A smart-HTTP git server: `url` + '/private/NAME.git' needs HTTP_USER:HTTP_TOKEN for
+    everything, '/shared/NAME.git' for pushes only; repositories are bare folders in `base`."""
+
+    url: str
+    base: Path
+
+    def with_token(self, path: str) -> str:
+        return self.url.replace("http://", f"http://{HTTP_USER}:{HTTP_TOKEN}@") + path
+
+
+@pytest.fixture
+def git_http(tmp_path: Path) -> Iterator[GitHost]:
+    """`git http-backend` behind lighttpd (Debian's package; .ci/run installs it) with basic auth,
+    on 127.0.0.1; stopped after the test."""
+    server = shutil.which("lighttpd") or next((p for p in ("/usr/sbin/lighttpd",) if Path(p).exists()), None)
+    if server is None or not _GIT_HTTP_BACKEND.exists():
+        if os.environ.get("CI"):
+            pytest.fail("lighttpd or git-http-backend is missing in CI: .ci/run installs lighttpd with apt-get")
+        pytest.skip("needs lighttpd and git-http-backend (apt-get install lighttpd)")
+    base = tmp_path / "hosted"
+    base.mkdir()
+    users = tmp_path / "users"
+    users.write_text(f"{HTTP_USER}:{HTTP_TOKEN}\n")
+    port = _free_port()
+    config = tmp_path / "lighttpd.conf"
+    config.write_text(_LIGHTTPD.format(base=base, port=port, log=tmp_path / "lighttpd.log", users=users,
+                                       backend=_GIT_HTTP_BACKEND))
+    process = subprocess.Popen([server, "-D", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:  # wait until it accepts connections (bounded)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail(f"lighttpd did not start: {(tmp_path / 'lighttpd.log').read_text(errors='replace')}")
+                time.sleep(0.02)
+        yield GitHost(f"http://127.0.0.1:{port}", base)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -19,8 +19,10 @@ DEBUG_ENV = "MODELREG_DEBUG"
 
 def _say(message: str) -> None:
     from modelreg_cli.cli.render.text import safe
+    from modelreg_cli.store.credentials import redact
 
-    sys.stderr.write(f"error: {safe(message)}\n")  # it may quote a user's value: never obeyed by the terminal
+    # It may quote a user's value (never obeyed by the terminal) or a URL (no token in a CI log).
+    sys.stderr.write(f"error: {safe(redact(message))}\n")
     sys.stderr.flush()
 
 

@@ -17,6 +17,7 @@ from modelreg_cli.core.serialize import dump_document, parse_document
 from modelreg_cli.core.state import ModelState
 from modelreg_cli.errors import ConflictError, DirtyError, GitError, InvalidInputError, ManifestError, NotFoundError
 from modelreg_cli.store import fileio, journal, remote
+from modelreg_cli.store.credentials import redact
 from modelreg_cli.store.git import blob_id_of
 from modelreg_cli.store.repository import GitRepository, identity_at
 from modelreg_cli.store.snapshot import GitTree, Snapshot, WorkingTree, refusal
@@ -64,13 +65,13 @@ def _open_url(text: str, offline: bool) -> RegistryStore:
     repo = GitRepository(mirror, mirror)
     commit = repo.head()
     if commit is None:
-        raise NotFoundError(f"the repository at {url.url} has no commits yet: nothing to read")
+        raise NotFoundError(f"the repository at {url.shown} has no commits yet: nothing to read")
     snapshot = GitTree(mirror, commit, url.subfolder)
-    snapshot.label = f"{text} (at {commit[:12]})"
+    snapshot.label = f"{redact(text)} (at {commit[:12]})"
     if snapshot.read(layout.CONFIG_FILE) is None:
         where = f"in its folder {url.subfolder}" if url.subfolder else "at its top"
         raise NotFoundError(
-            f"{url.url} holds no registry {where} (no {layout.CONFIG_FILE}): "
+            f"{url.shown} holds no registry {where} (no {layout.CONFIG_FILE}): "
             "name the registry's folder after a #, as in git+https://host/org/repo.git#ml/registry"
         )
     return RegistryStore(mirror, snapshot, repo)

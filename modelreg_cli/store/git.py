@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from modelreg_cli.errors import GitError, InvalidInputError
+from modelreg_cli.store.credentials import redact
 
 # Set by git when it runs a hook; they would redirect our commands elsewhere.
 _LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX",
@@ -34,6 +35,12 @@ ZERO_OID = "0" * 40
 _NO_IDENTITY = ("Please tell me who you are", "empty ident name", "unable to auto-detect email",
                 "auto-detection is disabled")
 _NOT_INSTALLED = "git is not installed or not on PATH: install git and try again"
+# What git says when a server asks for credentials it cannot give (prompts are off) or refuses them.
+_NO_CREDENTIALS = ("could not read Username", "could not read Password", "Authentication failed",
+                   "terminal prompts disabled", "The requested URL returned error: 401",
+                   "The requested URL returned error: 403")
+NEEDS_CREDENTIALS = ("the server wants credentials it was not given: put USER:TOKEN@ before the host in the "
+                     "remote's URL, or set up a git credential helper, then try again")
 
 
 def git_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -104,6 +111,11 @@ def run_git(cwd: Path | str, args: Sequence[str], *, input: str | bytes | None =
 
 
 def describe_failure(args: Sequence[str], code: int, stderr: str) -> str:
+    """One line saying what failed, in git's words (credentials in any URL it names hidden)."""
+    return redact(_failure(args, code, stderr))
+
+
+def _failure(args: Sequence[str], code: int, stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
     if "index.lock" in stderr:
@@ -112,7 +124,18 @@ def describe_failure(args: Sequence[str], code: int, stderr: str) -> str:
     if any(sign in stderr for sign in _NO_IDENTITY):
         return ("git does not know who you are: run `git config user.name \"Your Name\"` and "
                 "`git config user.email you@example.com`, then try again")
+    if any(sign in stderr for sign in _NO_CREDENTIALS):
+        return f"git {_subcommand(args)} failed: {NEEDS_CREDENTIALS}"
     return f"git {_subcommand(args)} failed (exit {code}): {detail or 'no message'}"
+
+
+def failure_detail(stderr: str, fallback: str = "") -> str:
+    """The line of git's STDERR that says what went wrong (its fatal: or error: line), credentials
+    hidden; when the server wanted credentials, what to do about it."""
+    if any(sign in stderr for sign in _NO_CREDENTIALS):
+        return NEEDS_CREDENTIALS
+    detail = next((line for line in stderr.splitlines() if line.startswith(("fatal:", "error:"))), stderr.strip())
+    return redact(detail or fallback or "no message")
 
 
 def _subcommand(args: Sequence[str]) -> str:

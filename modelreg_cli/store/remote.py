@@ -17,6 +17,7 @@ from pathlib import Path
 
 from modelreg_cli.errors import GitError, InvalidInputError, NotFoundError
 from modelreg_cli.store import fileio
+from modelreg_cli.store.credentials import redact
 from modelreg_cli.store.git import run_git
 
 _URL = re.compile(r"(git\+[a-z]+://|file://)", re.IGNORECASE)
@@ -29,6 +30,11 @@ class RegistryURL:
     subfolder: str
     """The registry's folder inside the repository ('' at its top)."""
 
+    @property
+    def shown(self) -> str:
+        """The URL as messages name it: any token or password in it hidden."""
+        return redact(self.url)
+
 
 def is_registry_url(text: str | os.PathLike[str]) -> bool:
     return isinstance(text, str) and bool(_URL.match(text))
@@ -39,9 +45,9 @@ def parse_registry_url(text: str) -> RegistryURL:
     url = location[len("git+"):] if location.lower().startswith("git+") else location
     subfolder = fragment.removeprefix("subdirectory=").strip("/")
     if not url or url.endswith("://"):
-        raise InvalidInputError(f"registry URL {text!r} names no repository: use git+https://host/org/registry.git")
+        raise InvalidInputError(f"registry URL {redact(text)!r} names no repository: use git+https://host/org/registry.git")
     if ".." in subfolder.split("/"):
-        raise InvalidInputError(f"registry URL {text!r}: the #folder may not contain '..'")
+        raise InvalidInputError(f"registry URL {redact(text)!r}: the #folder may not contain '..'")
     return RegistryURL(url, subfolder)
 
 
@@ -63,14 +69,14 @@ def update_mirror(url: RegistryURL, offline: bool) -> Path:
     if not (mirror / "HEAD").exists():
         if offline:
             raise NotFoundError(
-                f"no cached copy of {url.url} yet: run once without --offline to fetch it"
+                f"no cached copy of {url.shown} yet: run once without --offline to fetch it"
             )
         mirror.parent.mkdir(parents=True, exist_ok=True)
         partial = mirror.with_name(mirror.name + f".partial-{os.getpid()}")
         try:
             run_git(mirror.parent, ["clone", "--quiet", "--mirror", "--", url.url, str(partial)])
         except GitError as exc:
-            raise GitError(f"cannot fetch the registry from {url.url}: {exc}") from None
+            raise GitError(f"cannot fetch the registry from {url.shown}: {exc}") from None
         try:
             partial.rename(mirror)
         except OSError:
@@ -81,6 +87,6 @@ def update_mirror(url: RegistryURL, offline: bool) -> Path:
             run_git(mirror, ["fetch", "--quiet", "--prune", "origin"])
         except GitError as exc:
             raise GitError(
-                f"cannot fetch the registry from {url.url} ({exc}): pass --offline to use the cached copy"
+                f"cannot fetch the registry from {url.shown} ({exc}): pass --offline to use the cached copy"
             ) from None
     return mirror

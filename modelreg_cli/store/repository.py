@@ -158,8 +158,18 @@ class GitRepository:
         finally:
             Path(index_path).unlink(missing_ok=True)
         parents = ["-p", head] if head else []
-        commit = self.git("commit-tree", *self.signing(), tree, *parents, "-F", "-", input=message).strip()
+        commit = self._commit_tree(tree, parents, message)
         return head, commit
+
+    def _commit_tree(self, tree: str, parents: Sequence[str], message: str, env: Mapping[str, str] | None = None) -> str:
+        signing = self.signing()
+        try:
+            return self.git("commit-tree", *signing, tree, *parents, "-F", "-", input=message, env=env).strip()
+        except GitError as exc:
+            if not signing:
+                raise
+            raise GitError(f"git could not sign the commit, as commit.gpgSign asks ({exc}): check user.signingKey and "
+                           "gpg.format, or turn commit.gpgSign off") from None
 
     def signing(self) -> list[str]:
         """['-S'] when git is configured to sign commits (commit.gpgSign), as `git commit` would;
@@ -282,8 +292,7 @@ class GitRepository:
             err = fetched.err
             if "couldn't find remote ref" in err:
                 return None
-            detail = next((line for line in err.splitlines() if line.startswith(("fatal:", "error:"))), err.strip())
-            raise GitError(f"cannot fetch {branch} from {remote}: {detail or 'no message'}")
+            raise GitError(f"cannot fetch {branch} from {remote}: {gitdoor.failure_detail(err)}")
         return self.git("rev-parse", "--verify", tracking).strip()
 
     def is_ancestor(self, older: str, newer: str) -> bool:
@@ -297,15 +306,14 @@ class GitRepository:
             return True
         if any(line.startswith("!\t") for line in out.splitlines()):
             return False  # the ref was refused (moved meanwhile, or locked by a concurrent push): try again
-        detail = next((line for line in err.splitlines() if line.startswith(("fatal:", "error:"))), err.strip())
-        raise GitError(f"git push to {remote} failed: {detail or out.strip() or 'no message'}")
+        raise GitError(f"git push to {remote} failed: {gitdoor.failure_detail(err, out.strip())}")
 
     def recommit(self, tip: str, parent: str, original: str, message: str) -> str:
         """A commit with TIP's tree on PARENT, with MESSAGE and ORIGINAL's author (a replayed commit)."""
         tree = self.git("rev-parse", f"{tip}^{{tree}}").strip()
         name, email, date = self.git("log", "-1", "--format=%an%n%ae%n%aI", original).splitlines()[:3]
         env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date}
-        return self.git("commit-tree", *self.signing(), tree, "-p", parent, "-F", "-", input=message, env=env).strip()
+        return self._commit_tree(tree, ["-p", parent], message, env)
 
     def first_parent_commits(self, base: str, tip: str) -> list[str]:
         """The commits from BASE (excluded) to TIP along first parents, oldest first."""

@@ -114,9 +114,9 @@ class GitTree:
                 path = full[cut:]
                 irregular = IRREGULAR_MODES.get(mode, None if kind == "blob" else f"a git {kind}")
                 if irregular is not None:
-                    self._irregular[path] = irregular
-                    continue
-                files[path] = oid
+                    self._irregular[path] = irregular  # listed (as a file), never read
+                else:
+                    files[path] = oid
                 parts = path.split("/")
                 for depth in range(len(parts)):
                     parent = "/".join(parts[:depth])
