@@ -163,17 +163,18 @@ def test_a_tampered_pull_request_is_annotated_fails_and_still_gets_its_comment(p
     code, stdout, outputs = runner.run(work, pr_event("8"))
     assert code == 1
     lines = stdout.splitlines()
-    assert [line.split("::")[1] for line in lines[:3]] == [
+    assert [line.split("::")[1] for line in lines[:4]] == [
         "error file=models/fraud/versions/1.yaml,line=9,title=immutable",
+        "error file=models/fraud/versions/1.yaml,line=3,title=approvers",
         "error file=models/fraud/versions/2.yaml,line=3,title=not-worse",
         "error file=models/fraud/versions/2.yaml,line=3,title=approvers",
     ]
-    assert lines[3:] == ["Commented on pull request #8"]
-    assert runner.stderr == "error: 3 problems found: fix them and run `modelreg check` again\n"
-    assert outputs["problems"] == "3"
+    assert lines[4:] == ["Commented on pull request #8"]
+    assert runner.stderr == "error: 4 problems found: fix them and run `modelreg check` again\n"
+    assert outputs["problems"] == "4"
     body = runner.comments()[1]["body"]
     assert body.startswith(MARKER + "\n## Model registry changes\n")
-    assert ("**Policy check**: ❌ 3 problems: see the annotations on the files, or run "
+    assert ("**Policy check**: ❌ 4 problems: see the annotations on the files, or run "
             "`modelreg check --base origin/main`.\n") in body
 
 

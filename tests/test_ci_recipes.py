@@ -224,6 +224,9 @@ def test_github_annotates_a_tampered_pull_request_and_fails(project: Project, tm
     assert check.stdout.splitlines() == [
         f"::error file={by}/1.yaml,line=9,title=immutable::fraud v1: metrics.auc changed (0.91 -> 0.99), but what a "
         "version was registered with never changes: restore it and register a new version",
+        f"::error file={by}/1.yaml,line=3,title=approvers::fraud v1 Production -> Archived: eve@example.com may not "
+        f"take versions out of Production: ask an owner of the model ({EMAIL}) or someone matching *@risk.example.com "
+        "to make the change",
         # judged commit by commit: v2 is now compared with the v1 the first commit made up
         f"::error file={by}/2.yaml,line=3,title=not-worse::fraud v2 Staging -> Production: auc 0.93 of v2 is worse "
         "than 0.99 of v1, the current Production version (higher is better)",
@@ -233,10 +236,10 @@ def test_github_annotates_a_tampered_pull_request_and_fails(project: Project, tm
     ]
     problems = json.loads((work / "problems.json").read_text())
     assert [(p["rule"], p["commit"], p["author"]) for p in problems] == [
-        ("immutable", first, "eve@example.com"), ("not-worse", tampered, "eve@example.com"),
-        ("approvers", tampered, "eve@example.com"),
+        ("immutable", first, "eve@example.com"), ("approvers", tampered, "eve@example.com"),
+        ("not-worse", tampered, "eve@example.com"), ("approvers", tampered, "eve@example.com"),
     ]
-    assert check.stderr == "error: 3 problems found: fix them and run `modelreg check` again\n"
+    assert check.stderr == "error: 4 problems found: fix them and run `modelreg check` again\n"
     assert comment.code == 0  # `if: always()`: the comment is posted on a failing check too
     assert "- v1 metrics edited: " in (work / "comment.md").read_text()
 
@@ -299,15 +302,16 @@ def test_gitlab_reports_a_tampered_merge_request_as_code_quality(project: Projec
     ci = CI(tmp_path)
     work = gitlab_merge_request(project, "tamper", tmp_path)
     ran = ci.gitlab_job(recipes()[".gitlab-ci.yml"], "registry:check", work, MR_ENV)
-    assert (ran.code, ran.stderr) == (1, "error: 3 problems found: fix them and run `modelreg check` again\n")
+    assert (ran.code, ran.stderr) == (1, "error: 4 problems found: fix them and run `modelreg check` again\n")
     report = json.loads((work / "gl-code-quality.json").read_text())
     assert [(r["check_name"], r["severity"], r["location"]) for r in report] == [
         ("immutable", "major", {"path": "models/fraud/versions/1.yaml", "lines": {"begin": 9}}),
+        ("approvers", "major", {"path": "models/fraud/versions/1.yaml", "lines": {"begin": 3}}),
         ("not-worse", "major", {"path": "models/fraud/versions/2.yaml", "lines": {"begin": 3}}),
         ("approvers", "major", {"path": "models/fraud/versions/2.yaml", "lines": {"begin": 3}}),
     ]
-    assert report[2]["fingerprint"] == f"models/fraud/versions/2.yaml:3:approvers:{tampered}"
-    assert report[2]["description"].startswith("approvers: fraud v2 Staging -> Production: eve@example.com may not")
+    assert report[3]["fingerprint"] == f"models/fraud/versions/2.yaml:3:approvers:{tampered}"
+    assert report[3]["description"].startswith("approvers: fraud v2 Staging -> Production: eve@example.com may not")
 
 
 def test_gitlab_emits_the_promotions_of_a_merge_to_main(project: Project, tmp_path: Path) -> None:

@@ -283,7 +283,7 @@ def test_rendering_in_forked_workers_gives_the_same_bytes(story: Story, cli: Run
 def test_what_users_typed_is_escaped(registry_path: Path, cli: Runner, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     reg = Registry(registry_path)
-    reg.create_model("m.x_y-z", description=HOSTILE, tags={"team": HOSTILE_TAG}, owners=[HOSTILE])
+    reg.create_model("m.x_y-z", description=HOSTILE, tags={"team": HOSTILE_TAG}, owners=["ada@example.com"])
     reg.register("m.x_y-z", f"s3://bucket/{HOSTILE_TAG}", metrics={"auc": 0.5}, params={"p": HOSTILE},
                  tags={"note": HOSTILE}, description=HOSTILE, run_id=HOSTILE_TAG, message=HOSTILE)
     reg.set_alias("m.x_y-z", "champ", 1, message=HOSTILE_TAG)
