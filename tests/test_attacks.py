@@ -429,6 +429,14 @@ def modelreg_signs_its_commits(s: Scene) -> None:
     s.ok("alias", "set", "support-intent-classifier", "champion", "2")
 
 
+def register_then_an_approver_promotes(s: Scene) -> None:
+    """Eve registers and stages a version; tom, an approver, promotes it: the whole is owed to tom."""
+    s.as_(EVE).ok("register", "fraud-detector", "s3://m/7", "--metric", "auc=0.95", "--run-id", "r7", "--sha256",
+                  "a" * 64, "--description", "retrained", "--stage", "Staging")
+    s.as_(TOM).ok("transition", "fraud-detector", "7", "Production", "--archive-existing")
+    s.ok("alias", "set", "fraud-detector", "champion", "7")
+
+
 def register_finite_metrics(s: Scene) -> None:
     s.as_(TOM).ok("register", "fraud-detector", "s3://m/7", "--metric", "auc=0.95", "--metric", "f1=0.8")
 
@@ -455,6 +463,7 @@ HONEST: dict[str, tuple[Callable[[Scene], None], tuple[str, ...]]] = {
     "a-rollback-from-archived": (rollback_production, ()),
     "an-owner-signs-her-own-commit": (owner_signs_own_commit, ("--require-signed",)),
     "modelreg-signs-its-commits": (modelreg_signs_its_commits, ("--require-signed",)),
+    "a-non-approver-stages-an-approver-promotes": (register_then_an_approver_promotes, ()),
     "finite-metrics": (register_finite_metrics, ()),
     "a-valid-owner": (owner_adds_valid_owner, ()),
 }

@@ -367,3 +367,22 @@ def test_bad_leave_and_rename_approvers_are_refused_on_load(registry_path: Path,
                                                             message: str) -> None:
     set_policy(registry_path, text)
     assert cli("list").stderr == f"error: modelreg.yaml: {message}\n"
+
+
+def test_commits_sync_replays_are_signed_too(tmp_path: Path, cli: Runner) -> None:
+    seed = tmp_path / "seed"
+    assert cli("init", str(seed), registry=None).code == 0
+    assert cli("register", "fraud", "s3://m/1", registry=seed).code == 0
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(origin))
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    for clone in (alice, bob):
+        git(tmp_path, "clone", "-q", str(origin), str(clone))
+    key = _ssh_key(tmp_path, EMAIL)
+    for setting, value in [("gpg.format", "ssh"), ("user.signingkey", str(key)), ("commit.gpgsign", "true"),
+                           ("gpg.ssh.allowedSignersFile", str(tmp_path / "allowed"))]:
+        git(bob, "config", setting, value)
+    assert cli("register", "fraud", "s3://alice", "--push", registry=alice).code == 0
+    assert cli("register", "fraud", "s3://bob", registry=bob).code == 0  # made offline: replayed on top of alice's by sync
+    assert cli("sync", registry=bob).code == 0
+    assert git(bob, "log", "-1", "--format=%G? %GS %s").strip() == f"G {EMAIL} register fraud v3"

@@ -437,8 +437,10 @@ class Step:
 
 
 Aspect = tuple[str, str]
-"""(model, part): 'v3' (a version: its stage, its fields), '@champion' (an alias), 'name' (its
-name), '*' (anything of it: the model was deleted, or its model.yaml could not be read)."""
+"""(model, part): 'v3>Production' (v3 entering Production), 'v3<Staging' (leaving it), 'v3='
+(its fixed fields), '@champion' (an alias), 'name' (the model's name); 'v3*' (anything of v3:
+its file could not be read) and '*' (anything of the model: it was deleted, or its model.yaml
+could not be read) cover the others."""
 
 
 def aspects(event: Event, initial_stage: str) -> set[Aspect]:
@@ -448,14 +450,18 @@ def aspects(event: Event, initial_stage: str) -> set[Aspect]:
     if model is None:
         return set()
     version = f"v{event.version}"
-    if kind in ("stage_changed", "version_deleted", "version_changed"):
-        return {(model, version)}
+    if kind == "stage_changed":
+        return {(model, f"{version}>{event.after}"), (model, f"{version}<{event.before}")}
     if kind == "version_registered":
-        return {(model, version)} if event.after != initial_stage else set()
+        return {(model, f"{version}>{event.after}")} if event.after != initial_stage else set()
+    if kind == "version_deleted":
+        return {(model, f"{version}<{event.before}")}
+    if kind == "version_changed":
+        return {(model, f"{version}=")}
     if kind.startswith("alias_"):
         return {(model, f"@{event.key}")}
     if kind in ("manifest_invalid", "manifest_repaired"):
-        return {(model, version)} if event.version is not None else {(model, "*")}
+        return {(model, f"{version}*")} if event.version is not None else {(model, "*")}
     if kind == "model_deleted":
         return {(model, "*")}
     if kind == "model_renamed":
@@ -463,10 +469,17 @@ def aspects(event: Event, initial_stage: str) -> set[Aspect]:
     return set()
 
 
+def _covering(aspect: Aspect) -> list[Aspect]:
+    """ASPECT and the wider aspects that cover it ('v3*' covers 'v3>Production'; '*' covers all)."""
+    model, part = aspect
+    wider = [(model, part[:part.index(mark)] + "*") for mark in "><=" if mark in part[1:] and part.startswith("v")]
+    return [aspect, *wider, *([(model, "*")] if part != "*" else [])]
+
+
 def who_made(steps: Sequence[Step], config: RegistryConfig) -> Callable[[Event], Who]:
     """For an event of a branch's whole change (models under their final names): everyone whose
-    commits changed that part of the model (all of them must be allowed to), or, when no commit of
-    the branch did (it came from outside them: the base is not an ancestor), every author of the
+    commits made that part of it (all of them must be allowed to), or, when no commit of the
+    branch did (it came from outside them: the base is not an ancestor), every author of the
     branch. Models are followed through the renames made on the way."""
     owed: dict[Aspect, list[str]] = {}
     final: dict[str, str] = {}  # a model's name at a step -> its name at the end
@@ -480,8 +493,8 @@ def who_made(steps: Sequence[Step], config: RegistryConfig) -> Callable[[Event],
     everyone = tuple(dict.fromkeys(step.who for step in steps))
 
     def who(event: Event) -> Who:
-        found = [person for model, part in aspects(event, config.initial_stage)
-                 for person in (*owed.get((model, part), ()), *owed.get((model, "*"), ()))]
+        found = [person for aspect in aspects(event, config.initial_stage) for covering in _covering(aspect)
+                 for person in owed.get(covering, ())]
         return tuple(dict.fromkeys(reversed(found))) or everyone
 
     return who

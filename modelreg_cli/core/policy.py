@@ -59,7 +59,7 @@ def stage_move_violations(
     """What VERSION (as it is after the move, in its new stage, with ALIASES) breaks by moving from
     FROM_STAGE, made by WHO; BEFORE is its model before the move (None: new). STEPWISE: the move
     is the net effect of several (a whole branch), so it may go through other stages, each of
-    whose gates it must meet, instead of being one allowed transition. LEAVING: judge its leaving
+    whose approvers WHO must be, instead of being one allowed transition. LEAVING: judge its leaving
     FROM_STAGE too (who may take versions out of it)."""
     policy = config.policy
     to_stage = version.stage
@@ -68,7 +68,7 @@ def stage_move_violations(
     found = []
     allowed = policy.allowed_targets(from_stage)
     if allowed is not None and to_stage.lower() not in {target.lower() for target in allowed}:
-        path = _path(config, before, version, aliases, from_stage, who) if stepwise else None
+        path = _path(config, before, version, from_stage, who) if stepwise else None
         if path is None:
             found.append(Violation("transition", _transition_message(policy, from_stage, to_stage, allowed)))
     if leaving:
@@ -91,10 +91,12 @@ def leave_violations(config: RegistryConfig, before: ModelState | None, stage: s
     return _approval(gate.who_may_leave(), before, who, what)
 
 
-def _path(config: RegistryConfig, before: ModelState | None, version: VersionManifest, aliases: Sequence[str],
-          from_stage: str, who: Who) -> list[str] | None:
+def _path(config: RegistryConfig, before: ModelState | None, version: VersionManifest, from_stage: str, who: Who
+          ) -> list[str] | None:
     """The stages VERSION could have gone through, one allowed transition at a time, from FROM_STAGE
-    to its stage, meeting the gate (but not-worse) of each stage on the way; None when there is no such way."""
+    to its stage, each entered and left by people its gate allows; None when there is no such way.
+    (What a version must meet on the way is judged commit by commit, when it got there: its tags
+    may have changed since.)"""
     assert config.policy is not None
     policy, target = config.policy, version.stage
     seen, frontier = {from_stage}, [(from_stage, list[str]())]
@@ -104,22 +106,19 @@ def _path(config: RegistryConfig, before: ModelState | None, version: VersionMan
         for step in config.stages if targets is None else targets:
             if step == target:
                 return path
-            if step in seen or not _passable(config, before, version, aliases, step, who):
+            if step in seen or not _passable(config, before, step, who):
                 continue
             seen.add(step)
             frontier.append((step, [*path, step]))
     return None
 
 
-def _passable(config: RegistryConfig, before: ModelState | None, version: VersionManifest, aliases: Sequence[str],
-              stage: str, who: Who) -> bool:
+def _passable(config: RegistryConfig, before: ModelState | None, stage: str, who: Who) -> bool:
     assert config.policy is not None
     gate = config.policy.gate(stage)
     if gate is None:
         return True
-    there = version.model_copy(update={"stage": stage})
-    return not (gate_violations(gate, there, aliases, None, "") or approver_violations(gate, before, who, "")
-                or leave_violations(config, before, stage, who, ""))
+    return not (approver_violations(gate, before, who, "") or leave_violations(config, before, stage, who, ""))
 
 
 def _transition_message(policy: Policy, from_stage: str, to_stage: str, allowed: list[str]) -> str:
