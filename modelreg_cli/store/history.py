@@ -374,9 +374,7 @@ def _is_document(path: str) -> bool:
 
 
 def _unreadable(path: str, kind: str) -> Event:
-    parts = path.split("/")
-    model = parts[1] if len(parts) >= 2 and parts[0] == layout.MODELS_DIR else None
-    return Event("manifest_invalid", model, key=path, after=refusal(path, kind).reason)
+    return Event("manifest_invalid", layout.model_of_path(path), key=path, after=refusal(path, kind).reason)
 
 
 def _inside(path: str, prefix: str) -> str | None:
