@@ -10,6 +10,7 @@ nothing, works on the branch `attack`.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -476,3 +477,31 @@ def test_the_same_change_made_honestly_passes(scene: Scene, name: str) -> None:
     result = scene.check(*args)
     assert (result.code, result.stderr) == (0, ""), result.stdout
     assert result.stdout.startswith("OK: ")
+
+
+def test_a_base_that_is_not_an_ancestor_is_said_and_the_whole_is_judged(scene: Scene) -> None:
+    stale_history(scene)
+    result = scene.check()
+    assert result.stderr.splitlines()[0] == (
+        "note: main is not an ancestor of HEAD (the branch was rebased, rewritten or made from elsewhere): its commits "
+        "were checked one by one, and HEAD as a whole against main")
+    whole = "(the change since main as a whole, by eve@example.com)"
+    assert result.stdout.splitlines() == [
+        f"{FD}/versions/4.yaml:3: approvers: fraud-detector v4 Archived -> Production: eve@example.com may not move "
+        "versions into Production: ask an owner of the model (priya.raman@example.com, marco.bianchi@example.com) or "
+        f"{TOM} to make the change {whole}",
+        f"{FD}/versions/5.yaml:3: transition: fraud-detector v5 Production -> Staging: a version in Production may move "
+        f"only to Archived {whole}",
+        f"{FD}/versions/5.yaml:3: approvers: fraud-detector v5 Production -> Staging: eve@example.com may not take "
+        "versions out of Production: ask an owner of the model (priya.raman@example.com, marco.bianchi@example.com) or "
+        f"{TOM} to make the change {whole}",
+    ]
+
+
+def test_the_whole_is_owed_to_those_whose_commits_made_it(scene: Scene) -> None:
+    break_and_repair(scene)
+    problems = json.loads(scene.check("--json").stdout)
+    assert [(p["file"], p["rule"], p["commit"], p["author"], p["since"]) for p in problems] == [
+        (f"{SIC}/versions/2.yaml", "approvers", None, EVE, "main"),
+        (f"{SIC}/model.yaml", "approvers", None, EVE, "main"),
+    ]
